@@ -1,0 +1,166 @@
+"""The eventsourcing application: the event store, aggregate loading and the write caches."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Transcoder
+
+from commands.persistence import (
+    DEFAULT_DATABASE_URL,
+    KnownFact,
+    OrjsonTranscoder,
+    WriterLock,
+    parse_database_url,
+    schema_statement,
+)
+from ledger.events import member_uuid, org_uuid
+from ledger.member import Member
+from ledger.organization import Organization, OrgInfo
+
+A = TypeVar("A", Member, Organization)
+
+CACHE_SIZE = 50_000
+
+
+def local_now() -> datetime:
+    """Now, as an aware date-time in the machine's time zone."""
+    return datetime.now().astimezone()
+
+
+class _LRU(OrderedDict[UUID, Any]):
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+
+    def remember(self, key: UUID, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        if len(self) > self.maxsize:
+            self.popitem(last=False)
+
+
+class LedgerApplication(Application[UUID]):
+    """Stores every accepted fact as an event of its member or organisation aggregate.
+
+    Aggregates are cached between batches while this process is the only writer: the cache
+    is dropped whenever the notification log moved on by someone else's write.
+    """
+
+    name = "ledger"
+
+    def __init__(
+        self,
+        database_url: str = DEFAULT_DATABASE_URL,
+        *,
+        clock: Callable[[], datetime] = local_now,
+    ) -> None:
+        self.database = parse_database_url(database_url)
+        self.clock = clock
+        if self.database.is_postgres:
+            _ensure_schema(self.database.env)
+        super().__init__(env=self.database.env)
+        self._cache = _LRU(CACHE_SIZE)
+        self._seen_position: int | None = None
+        self._writing = False
+        self.writer_lock = WriterLock(self.database, self.recorder.datastore)  # type: ignore[attr-defined]
+
+    def construct_transcoder(self) -> Transcoder:
+        """Events are encoded with orjson."""
+        return OrjsonTranscoder()
+
+    # --- reading aggregates -----------------------------------------------------------------
+
+    def member(self, member: str) -> Member | None:
+        """The member aggregate, or None when the ledger never heard of the member."""
+        return self._get(member_uuid(member), Member)
+
+    def organization(self, org: str) -> Organization | None:
+        """The organisation aggregate, or None when it was never registered."""
+        return self._get(org_uuid(org), Organization)
+
+    def org_info(self, org: str) -> OrgInfo | None:
+        """What member rules need to know of ``org``."""
+        aggregate = self.organization(org)
+        return aggregate.info if aggregate else None
+
+    def known_facts(self, fact_ids: Sequence[str]) -> dict[str, KnownFact]:
+        """The stored facts among ``fact_ids`` (id, subject, type, digest)."""
+        if not fact_ids:
+            return {}
+        return self.recorder.select_known_facts(fact_ids)  # type: ignore[attr-defined, no-any-return]
+
+    def links(self, org: str) -> list[str]:
+        """Subjects (``member:ID``, ``org:ID``) that ever referenced ``org``."""
+        return self.recorder.select_links(org)  # type: ignore[attr-defined, no-any-return]
+
+    def _get(self, aggregate_id: UUID, cls: type[A]) -> A | None:
+        # Readers always go to the store; only a writer holding the lock can trust the cache.
+        cached = self._cache.get(aggregate_id) if self._writing else None
+        if cached is not None:
+            self._cache.move_to_end(aggregate_id)
+            return cached  # type: ignore[no-any-return]
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(aggregate, cls):
+            raise TypeError(f"aggregate {aggregate_id} is a {type(aggregate).__name__}")
+        if self._writing:
+            self._cache.remember(aggregate_id, aggregate)
+        return aggregate
+
+    # --- writing ----------------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the writer lock; drop the caches if another writer moved the log meanwhile."""
+        with self.writer_lock.hold():
+            position = self.recorder.max_notification_id()
+            if position != self._seen_position:
+                self._cache.clear()
+            self._writing = True
+            try:
+                yield
+            except BaseException:
+                self._cache.clear()
+                self._seen_position = None
+                raise
+            finally:
+                self._writing = False
+
+    def commit(self, aggregates: Sequence[Member | Organization], **keys: Any) -> None:
+        """Save the pending events of ``aggregates`` and the key rows in one transaction."""
+        recordings = self.save(*aggregates, **keys)
+        for aggregate in aggregates:
+            self._cache.remember(aggregate.id, aggregate)
+        if recordings:
+            self._seen_position = max(r.notification.id for r in recordings)
+
+    def forget(self, aggregates: Sequence[Member | Organization]) -> None:
+        """Drop aggregates whose pending changes were abandoned."""
+        for aggregate in aggregates:
+            self._cache.pop(aggregate.id, None)
+
+
+def _ensure_schema(env: dict[str, str]) -> None:
+    schema = env.get("POSTGRES_SCHEMA", "public")
+    if schema == "public":
+        return
+    import psycopg
+
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        autocommit=True,
+    ) as conn:
+        conn.execute(schema_statement(schema))

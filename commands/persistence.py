@@ -1,0 +1,275 @@
+"""Storage wiring: database URLs, the orjson transcoder, and recorders with the ledger's keys.
+
+Besides the library's ``stored_events`` table, two tables are written *in the same
+transaction* as the events (the recorder's ``_insert_events`` hook):
+
+- ``ledger_facts``: one row per accepted fact id (primary key), with its subject, type and
+  content digest. The primary key makes the fact id unique across writers: of two writers
+  racing with the same fact, one commits, the other's transaction fails and is retried.
+- ``ledger_links``: (org, subject) pairs, so that dissolving an org finds the members that
+  ever referenced it and its child orgs without scanning the log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+import orjson
+from eventsourcing.persistence import StoredEvent, Transcoder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+DEFAULT_DATABASE_URL = "sqlite:///ledger.db"
+
+
+class OrjsonTranscoder(Transcoder):
+    """Encodes event state with orjson; dates and date-times keep their Python types."""
+
+    def encode(self, obj: Any) -> bytes:
+        """Encode ``obj``; dates and date-times become tagged ISO strings."""
+        return orjson.dumps(obj, default=_tag, option=orjson.OPT_PASSTHROUGH_DATETIME)
+
+    def decode(self, data: bytes) -> Any:
+        """Decode bytes written by ``encode``."""
+        return _untag(orjson.loads(data))
+
+
+def _tag(obj: Any) -> Any:
+    if isinstance(obj, datetime):
+        return {"_type_": "datetime", "_data_": obj.isoformat()}
+    if isinstance(obj, date):
+        return {"_type_": "date", "_data_": obj.isoformat()}
+    raise TypeError(f"cannot encode {type(obj).__name__}")
+
+
+def _untag(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        kind = obj.get("_type_")
+        if kind == "date" and len(obj) == 2:
+            return date.fromisoformat(obj["_data_"])
+        if kind == "datetime" and len(obj) == 2:
+            return datetime.fromisoformat(obj["_data_"])
+        return {k: _untag(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_untag(v) for v in obj]
+    return obj
+
+
+FactRow = tuple[str, str, str, str]  # fact_id, subject, type, digest
+LinkRow = tuple[str, str]  # org, subject
+
+
+@dataclass(frozen=True, slots=True)
+class KnownFact:
+    """What the key table says of a stored fact id."""
+
+    fact_id: str
+    subject: str
+    type: str
+    digest: str
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    """SQLite recorder that also writes the fact-id keys and org links."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        """The library's tables plus the ledger's key tables."""
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS ledger_facts (fact_id TEXT PRIMARY KEY, "
+            "subject TEXT NOT NULL, type TEXT NOT NULL, digest TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_links (org TEXT NOT NULL, subject TEXT NOT NULL, "
+            "PRIMARY KEY (org, subject)) WITHOUT ROWID",
+        ]
+
+    def _insert_events(
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        *,
+        fact_rows: Sequence[FactRow] = (),
+        links: Sequence[LinkRow] = (),
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        if fact_rows:
+            c.executemany("INSERT INTO ledger_facts VALUES (?, ?, ?, ?)", fact_rows)
+        if links:
+            c.executemany("INSERT OR IGNORE INTO ledger_links VALUES (?, ?)", links)
+        return ids
+
+    def select_known_facts(self, fact_ids: Sequence[str]) -> dict[str, KnownFact]:
+        """The stored facts among ``fact_ids``."""
+        found: dict[str, KnownFact] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(fact_ids, 500):
+                marks = ",".join("?" * len(chunk))
+                c.execute(f"SELECT * FROM ledger_facts WHERE fact_id IN ({marks})", chunk)
+                for row in c.fetchall():
+                    found[row[0]] = KnownFact(row[0], row[1], row[2], row[3])
+        return found
+
+    def select_links(self, org: str) -> list[str]:
+        """Subjects (``member:ID`` or ``org:ID``) that ever referenced ``org``."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT subject FROM ledger_links WHERE org = ? ORDER BY subject", (org,))
+            return [row[0] for row in c.fetchall()]
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    """PostgreSQL recorder that also writes the fact-id keys and org links."""
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        schema = Identifier(datastore.schema)
+        self.sql_create_statements.extend(
+            [
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {}.ledger_facts (fact_id text PRIMARY KEY, "
+                    "subject text NOT NULL, type text NOT NULL, digest text NOT NULL)"
+                ).format(schema),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {}.ledger_links (org text NOT NULL, "
+                    "subject text NOT NULL, PRIMARY KEY (org, subject))"
+                ).format(schema),
+            ]
+        )
+        self._insert_fact = SQL("INSERT INTO {}.ledger_facts VALUES (%s, %s, %s, %s)").format(
+            schema
+        )
+        self._insert_link = SQL(
+            "INSERT INTO {}.ledger_links VALUES (%s, %s) ON CONFLICT DO NOTHING"
+        ).format(schema)
+        self._select_facts = SQL("SELECT * FROM {}.ledger_facts WHERE fact_id = ANY(%s)").format(
+            schema
+        )
+        self._select_links = SQL(
+            "SELECT subject FROM {}.ledger_links WHERE org = %s ORDER BY subject"
+        ).format(schema)
+
+    def _insert_events(
+        self,
+        curs: Any,
+        stored_events: Sequence[StoredEvent],
+        *,
+        fact_rows: Sequence[FactRow] = (),
+        links: Sequence[LinkRow] = (),
+        **kwargs: Any,
+    ) -> None:
+        if fact_rows:
+            curs.executemany(self._insert_fact, fact_rows)
+        if links:
+            curs.executemany(self._insert_link, links)
+
+    def select_known_facts(self, fact_ids: Sequence[str]) -> dict[str, KnownFact]:
+        """The stored facts among ``fact_ids``."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_facts, (list(fact_ids),))
+            rows: list[DictRow] = curs.fetchall()
+        return {
+            r["fact_id"]: KnownFact(r["fact_id"], r["subject"], r["type"], r["digest"])
+            for r in rows
+        }
+
+    def select_links(self, org: str) -> list[str]:
+        """Subjects (``member:ID`` or ``org:ID``) that ever referenced ``org``."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_links, (org,))
+            return [r["subject"] for r in curs.fetchall()]
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """A parsed ``LEDGER_DATABASE_URL``: the library environment and the writer lock to use."""
+
+    url: str
+    env: dict[str, str]
+    lock_path: str | None
+    is_postgres: bool
+
+
+def parse_database_url(url: str) -> Database:
+    """Turn ``sqlite:///PATH`` or ``postgresql://user:pw@host:port/db[?schema=S]`` into settings."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
+        if not path:
+            raise ValueError(f"bad SQLite URL {url!r}: expected sqlite:///PATH")
+        memory = path == ":memory:"
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": "file:ledger?mode=memory&cache=shared" if memory else path,
+            "APPLICATION_RECORDER_TOPIC": "commands.persistence:LedgerSQLiteRecorder",
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+        return Database(url, env, None if memory else f"{path}.lock", False)
+    if parsed.scheme in ("postgresql", "postgres"):
+        query = parse_qs(parsed.query)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parsed.path.lstrip("/")) or "postgres",
+            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parsed.port or 5432),
+            "POSTGRES_USER": unquote(parsed.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+            "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
+            "APPLICATION_RECORDER_TOPIC": "commands.persistence:LedgerPostgresRecorder",
+            "POSTGRES_LOCK_TIMEOUT": "30",
+        }
+        return Database(url, env, None, True)
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…")
+
+
+class WriterLock:
+    """Serialises writers across processes, so validation reads what the write will follow.
+
+    SQLite: an exclusive ``flock`` on ``PATH.lock``. PostgreSQL: a session advisory lock.
+    Aggregate versions and the fact-id key still guard against writers that bypass it.
+    """
+
+    ADVISORY_KEY = 0x1ED6E2
+
+    def __init__(self, database: Database, datastore: Any) -> None:
+        self.database = database
+        self.datastore = datastore
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Hold the lock for the duration of the block."""
+        if self.database.is_postgres:
+            with self.datastore.get_connection() as conn:
+                conn.execute("SELECT pg_advisory_lock(%s)", (self.ADVISORY_KEY,))
+                try:
+                    yield
+                finally:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (self.ADVISORY_KEY,))
+            return
+        if self.database.lock_path is None:
+            yield
+            return
+        fd = os.open(self.database.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def schema_statement(schema: str) -> Composed:
+    """``CREATE SCHEMA IF NOT EXISTS`` for a PostgreSQL schema name."""
+    return SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema))

@@ -1,0 +1,334 @@
+"""The write side's use cases: record one fact, import many. Every interface calls these.
+
+Facts are applied in batches: each batch validates its facts against the stored aggregates
+(and against the facts accepted earlier in the same batch), then saves all their events and
+key rows in one transaction. A fact counts as accepted only once its batch has committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from commands.application import LedgerApplication
+from commands.persistence import KnownFact
+from commands.schema import ParsedFact, parse_line, parse_object
+from ledger import errors
+from ledger import facts as ft
+from ledger.facts import Fact
+from ledger.member import ORG_FIELDS, Member
+from ledger.organization import Organization, OrgInfo
+
+Outcome = Literal["accepted", "duplicate"]
+BATCH_SIZE = 500
+COMMIT_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A refused line of an import: its number, the fact id, the error code and why."""
+
+    line: int | None
+    id: str | None
+    error: str
+    message: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The reject object of SPEC §5."""
+        return {"line": self.line, "id": self.id, "error": self.error, "message": self.message}
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """Counts of an import (SPEC §5)."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    rejects: list[Refusal] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The summary object of SPEC §5."""
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "rejects": [r.as_json() for r in self.rejects],
+        }
+
+
+def record_fact(app: LedgerApplication, fact: dict[str, Any] | str | bytes) -> Outcome:
+    """Record one fact (a decoded JSON object or one JSON line); raise LedgerError if refused."""
+    parsed = parse_object(fact) if isinstance(fact, dict) else parse_line(fact)
+    with app.writing():
+        for attempt in range(COMMIT_ATTEMPTS):
+            batch = _Batch(app, [parsed])
+            outcome = batch.apply(parsed)
+            try:
+                batch.commit()
+            except IntegrityError:
+                app.forget(batch.changed)
+                if attempt == COMMIT_ATTEMPTS - 1:
+                    raise
+                continue
+            return outcome
+    raise AssertionError("unreachable")
+
+
+def import_facts(
+    app: LedgerApplication,
+    lines: Iterable[str | bytes],
+    *,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import JSON Lines in order; refused lines are reported, all others are stored."""
+    summary = ImportSummary()
+    for chunk in _chunks(_numbered(lines), batch_size):
+        parsed: list[tuple[int, ParsedFact | errors.LedgerError]] = []
+        for number, text in chunk:
+            try:
+                parsed.append((number, parse_line(text)))
+            except errors.LedgerError as err:
+                parsed.append((number, err))
+        _import_batch(app, parsed, summary)
+        if progress is not None:
+            progress(len(chunk))
+    return summary
+
+
+def _import_batch(
+    app: LedgerApplication,
+    parsed: list[tuple[int, ParsedFact | errors.LedgerError]],
+    summary: ImportSummary,
+) -> None:
+    with app.writing():
+        for attempt in range(COMMIT_ATTEMPTS):
+            batch = _Batch(app, [p for _, p in parsed if isinstance(p, ParsedFact)])
+            results: list[tuple[int, Outcome | errors.LedgerError]] = []
+            for number, item in parsed:
+                if isinstance(item, errors.LedgerError):
+                    results.append((number, item))
+                    continue
+                try:
+                    results.append((number, batch.apply(item)))
+                except errors.LedgerError as err:
+                    err.fact = err.fact or item.id
+                    results.append((number, err))
+            try:
+                batch.commit()
+            except IntegrityError:
+                # Another writer got in without the lock; start this batch again from the store.
+                app.forget(batch.changed)
+                if attempt == COMMIT_ATTEMPTS - 1:
+                    raise
+                continue
+            break
+    for number, result in results:
+        if result == "accepted":
+            summary.accepted += 1
+        elif result == "duplicate":
+            summary.duplicates += 1
+        else:
+            assert isinstance(result, errors.LedgerError)
+            summary.rejected += 1
+            summary.rejects.append(Refusal(number, result.fact, result.code, result.message))
+
+
+class _Batch:
+    """Facts validated together and saved in one transaction."""
+
+    def __init__(self, app: LedgerApplication, items: list[ParsedFact]) -> None:
+        self.app = app
+        wanted = {p.id for p in items}
+        wanted.update(str(p.model.fact) for p in items if p.type == ft.RETRACTED)
+        self.known: dict[str, KnownFact] = app.known_facts(sorted(wanted))
+        self.pending: dict[UUID, Member | Organization] = {}
+        self.members: dict[str, Member] = {}
+        self.orgs: dict[str, Organization] = {}
+        self.fact_rows: list[tuple[str, str, str, str]] = []
+        self.links: list[tuple[str, str]] = []
+
+    @property
+    def changed(self) -> list[Member | Organization]:
+        """Aggregates with pending events."""
+        return list(self.pending.values())
+
+    def commit(self) -> None:
+        """Save every pending event and key row in one transaction."""
+        if self.pending:
+            self.app.commit(self.changed, fact_rows=self.fact_rows, links=self.links)
+
+    # --- lookups that see this batch's own changes ------------------------------------------
+
+    def org(self, org: str) -> Organization | None:
+        return self.orgs.get(org) or self.app.organization(org)
+
+    def org_info(self, org: str) -> OrgInfo | None:
+        aggregate = self.org(org)
+        return aggregate.info if aggregate else None
+
+    def member(self, member: str) -> Member | None:
+        return self.members.get(member) or self.app.member(member)
+
+    def stored(self, fact_id: str) -> KnownFact | None:
+        return self.known.get(fact_id)
+
+    # --- applying one fact ------------------------------------------------------------------
+
+    def apply(self, parsed: ParsedFact) -> Outcome:
+        """Validate and stage one fact; raise LedgerError when it is refused."""
+        existing = self.stored(parsed.id)
+        if existing is not None:
+            if existing.digest == parsed.digest:
+                return "duplicate"
+            raise errors.DuplicateFact(
+                f"fact id {parsed.id} is already used by a different {existing.type} fact",
+                fact=parsed.id,
+            )
+        recorded_at = self._recorded_at(parsed)
+        model = parsed.model
+        kind = parsed.type
+        if kind == ft.RETRACTED:
+            subject = self._retract(parsed, recorded_at)
+        elif kind in ft.ORG_FACT_TYPES:
+            subject = self._org_fact(parsed, recorded_at)
+        else:
+            subject = f"member:{model.member}"
+            self._member_fact(parsed, recorded_at)
+        self.known[parsed.id] = KnownFact(parsed.id, subject, kind, parsed.digest)
+        self.fact_rows.append((parsed.id, subject, kind, parsed.digest))
+        return "accepted"
+
+    def _recorded_at(self, parsed: ParsedFact) -> datetime:
+        now = self.app.clock()
+        given: datetime | None = parsed.model.recorded_at
+        recorded_at = given or now
+        if recorded_at > now:
+            raise errors.FutureDate(
+                f"recorded_at {recorded_at.isoformat()} is in the future", fact=parsed.id
+            )
+        if parsed.model.on > recorded_at.date():
+            raise errors.FutureDate(
+                f"on {parsed.model.on} is after the recording date {recorded_at.date()}",
+                fact=parsed.id,
+            )
+        return recorded_at
+
+    def _fact(self, parsed: ParsedFact, recorded_at: datetime, seq: int) -> Fact:
+        model = parsed.model
+        return Fact(
+            parsed.id, parsed.type, model.on, recorded_at, seq, parsed.data(), model.ref, model.note
+        )
+
+    def _member_fact(self, parsed: ParsedFact, recorded_at: datetime) -> None:
+        member_id = str(parsed.model.member)
+        aggregate = self.member(member_id)
+        fresh = aggregate is None
+        if aggregate is None:
+            if parsed.type not in (ft.ADMITTED, ft.TRANSFERRED_IN):
+                raise errors.NotMember(
+                    f"member {member_id} is unknown to the ledger", fact=parsed.id
+                )
+            aggregate = Member(member=member_id)
+        fact = self._fact(parsed, recorded_at, aggregate.next_seq)
+        try:
+            aggregate.record(fact, self.org_info)
+        except errors.LedgerError:
+            if fresh:
+                aggregate.collect_events()
+            raise
+        self._stage_member(aggregate)
+        org_field = ORG_FIELDS.get(parsed.type)
+        if org_field and fact.data.get(org_field):
+            self.links.append((str(fact.data[org_field]), f"member:{member_id}"))
+
+    def _stage_member(self, aggregate: Member) -> None:
+        self.members[aggregate.member] = aggregate
+        self.pending[aggregate.id] = aggregate
+
+    def _stage_org(self, aggregate: Organization) -> None:
+        self.orgs[aggregate.org] = aggregate
+        self.pending[aggregate.id] = aggregate
+
+    def _org_fact(self, parsed: ParsedFact, recorded_at: datetime) -> str:
+        org_id = str(parsed.model.org)
+        if parsed.type == ft.ORG_REGISTERED:
+            fact = self._fact(parsed, recorded_at, 0)
+            created = Organization.register(fact, self.org_info)
+            self._stage_org(created)
+            if created.parent:
+                self.links.append((created.parent, f"org:{org_id}"))
+            return f"org:{org_id}"
+        aggregate = self.org(org_id)
+        if aggregate is None:
+            raise errors.UnknownOrg(f"org {org_id} is not registered", fact=parsed.id)
+        fact = self._fact(parsed, recorded_at, len(aggregate.facts))
+        if parsed.type == ft.ORG_RENAMED:
+            aggregate.rename(fact)
+        elif parsed.type == ft.ORG_COUNT_DECLARED:
+            aggregate.declare_count(fact)
+        else:
+            children, stays = self._dependents(org_id)
+            aggregate.dissolve(fact, children, stays)
+        self._stage_org(aggregate)
+        return f"org:{org_id}"
+
+    def _dependents(self, org_id: str) -> tuple[list[OrgInfo], dict[str, Any]]:
+        subjects = set(self.app.links(org_id))
+        subjects.update(subject for org, subject in self.links if org == org_id)
+        children: list[OrgInfo] = []
+        stays: dict[str, Any] = {}
+        for subject in sorted(subjects):
+            kind, _, ident = subject.partition(":")
+            if kind == "org":
+                info = self.org_info(ident)
+                if info is not None:
+                    children.append(info)
+            else:
+                member = self.member(ident)
+                if member is not None:
+                    stays[ident] = member.current().stays
+        return children, stays
+
+    def _retract(self, parsed: ParsedFact, recorded_at: datetime) -> str:
+        target = str(parsed.model.fact)
+        known = self.stored(target)
+        if known is None:
+            raise errors.UnknownFact(f"no fact with id {target} in the ledger", fact=parsed.id)
+        kind, _, ident = known.subject.partition(":")
+        if kind == "member":
+            member = self.member(ident)
+            assert member is not None, known
+            member.retract(self._fact(parsed, recorded_at, member.next_seq), self.org_info)
+            self._stage_member(member)
+        else:
+            org = self.org(ident)
+            assert org is not None, known
+            org.retract(self._fact(parsed, recorded_at, len(org.facts)))
+            self._stage_org(org)
+        return known.subject
+
+
+def _numbered(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str | bytes]]:
+    for number, text in enumerate(lines, start=1):
+        if text.strip():
+            yield number, text
+
+
+def _chunks(
+    items: Iterator[tuple[int, str | bytes]], size: int
+) -> Iterator[list[tuple[int, str | bytes]]]:
+    chunk: list[tuple[int, str | bytes]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,324 @@
+"""The interchange format of SPEC §2 as pydantic models: one JSON object per fact, no extras."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+from ledger import facts as ft
+from ledger.errors import InvalidFact
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _parse_date(value: object) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+def _parse_instant(value: object) -> datetime:
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and "T" in value:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    else:
+        raise ValueError("expected an ISO 8601 date-time with offset, e.g. 2021-03-01T09:00:00+07:00")
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError("the date-time needs an offset, e.g. +07:00 or Z")
+    return parsed
+
+
+Day = Annotated[date, BeforeValidator(_parse_date)]
+Instant = Annotated[datetime, BeforeValidator(_parse_instant)]
+LedgerId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Occupation = Literal[
+    "enterprise",
+    "student",
+    "contract_or_freelance",
+    "farmer",
+    "civil_servant",
+    "armed_forces",
+    "teacher_or_health",
+    "retired",
+    "other",
+]
+Milestone = Literal[30, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Person(_Strict):
+    """The person admitted (or arriving from outside)."""
+
+    name: Text
+    gender: Literal["female", "male"]
+    birth_date: Day | None = None
+
+
+class _Fact(_Strict):
+    id: Text | None = None
+    on: Day
+    recorded_at: Instant | None = None
+    ref: Text | None = None
+    note: Text | None = None
+
+
+class OrgRegistered(_Fact):
+    type: Literal["organization.registered"]
+    org: LedgerId
+    name: Text
+    parent: LedgerId | None = None
+
+
+class OrgRenamed(_Fact):
+    type: Literal["organization.renamed"]
+    org: LedgerId
+    name: Text
+
+
+class OrgDissolved(_Fact):
+    type: Literal["organization.dissolved"]
+    org: LedgerId
+
+
+class OrgCountDeclared(_Fact):
+    type: Literal["organization.count_declared"]
+    org: LedgerId
+    count: Annotated[int, Field(ge=0)]
+
+
+class Admitted(_Fact):
+    type: Literal["member.admitted"]
+    member: LedgerId
+    org: LedgerId
+    person: Person
+    youth_union: bool
+    occupation: Occupation
+    private_business_owner: bool = False
+    population_policy_violation: bool = False
+
+
+class TransferredOut(_Fact):
+    type: Literal["member.transferred_out"]
+    member: LedgerId
+    to_org: LedgerId | None = None
+    to_external: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> TransferredOut:
+        if (self.to_org is None) == (self.to_external is None):
+            raise ValueError("exactly one of to_org and to_external is required")
+        return self
+
+
+class TransferredIn(_Fact):
+    type: Literal["member.transferred_in"]
+    member: LedgerId
+    org: LedgerId
+    from_external: Text | None = None
+    person: Person | None = None
+    youth_union: bool | None = None
+    occupation: Occupation | None = None
+    standing: Literal["probationary", "official"] | None = None
+    admitted_on: Day | None = None
+    private_business_owner: bool | None = None
+    population_policy_violation: bool | None = None
+
+    @model_validator(mode="after")
+    def _admitted_before(self) -> TransferredIn:
+        if self.admitted_on is not None and self.admitted_on > self.on:
+            raise ValueError("admitted_on is after the arrival date")
+        return self
+
+
+class BadgeAwarded(_Fact):
+    type: Literal["member.badge_awarded"]
+    member: LedgerId
+    years: Milestone
+    early: bool = False
+
+
+class Removed(_Fact):
+    type: Literal["member.removed"]
+    member: LedgerId
+    reason: Text | None = None
+
+
+class CardIssued(_Fact):
+    type: Literal["member.card_issued"]
+    member: LedgerId
+    card_no: Text | None = None
+
+
+class _MemberOnly(_Fact):
+    member: LedgerId
+
+
+class ProbationCompleted(_MemberOnly):
+    type: Literal["member.probation_completed"]
+
+
+class Expelled(_MemberOnly):
+    type: Literal["member.expelled"]
+
+
+class Resigned(_MemberOnly):
+    type: Literal["member.resigned"]
+
+
+class Died(_MemberOnly):
+    type: Literal["member.died"]
+
+
+class DossierRecorded(_MemberOnly):
+    type: Literal["member.dossier_recorded"]
+
+
+class WentAway(_MemberOnly):
+    type: Literal["member.went_away"]
+
+
+class Returned(_MemberOnly):
+    type: Literal["member.returned"]
+
+
+class Exempted(_MemberOnly):
+    type: Literal["member.exempted"]
+
+
+class ExemptionEnded(_MemberOnly):
+    type: Literal["member.exemption_ended"]
+
+
+class Retracted(_Fact):
+    type: Literal["fact.retracted"]
+    fact: Text
+    reason: Text
+
+
+FactModel = Annotated[
+    OrgRegistered
+    | OrgRenamed
+    | OrgDissolved
+    | OrgCountDeclared
+    | Admitted
+    | ProbationCompleted
+    | TransferredOut
+    | TransferredIn
+    | BadgeAwarded
+    | Expelled
+    | Removed
+    | Resigned
+    | Died
+    | DossierRecorded
+    | WentAway
+    | Returned
+    | Exempted
+    | ExemptionEnded
+    | CardIssued
+    | Retracted,
+    Field(discriminator="type"),
+]
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(FactModel)
+MODELS: dict[str, type[_Fact]] = {
+    model.model_fields["type"].annotation.__args__[0]: model  # type: ignore[union-attr]
+    for model in _Fact.__subclasses__() + _MemberOnly.__subclasses__()
+    if "type" in model.model_fields
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFact:
+    """A well-formed fact: its id, its validated model, and the digest of its content."""
+
+    id: str
+    model: Any
+    digest: str
+
+    @property
+    def type(self) -> str:
+        """The fact type."""
+        return str(self.model.type)
+
+    def data(self) -> dict[str, Any]:
+        """The type-specific fields as submitted (JSON values), without the common fields."""
+        dumped: dict[str, Any] = self.model.model_dump(mode="json", exclude_unset=True)
+        return {k: v for k, v in dumped.items() if k not in ft.COMMON_FIELDS}
+
+
+def canonical_json(obj: Any) -> str:
+    """Keys sorted at every level, no spaces, non-ASCII kept as UTF-8 (SPEC §2)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_digest(raw: dict[str, Any]) -> str:
+    """Hex SHA-256 of the canonical JSON of the fact without its id."""
+    content = {k: v for k, v in raw.items() if k != "id"}
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def parse_line(line: str | bytes) -> ParsedFact:
+    """Parse one JSON Lines line into a fact, or raise ``InvalidFact`` saying what is wrong."""
+    try:
+        raw = orjson.loads(line)
+    except orjson.JSONDecodeError as err:
+        raise InvalidFact(f"not valid JSON: {err}") from None
+    return parse_object(raw)
+
+
+def parse_object(raw: Any) -> ParsedFact:
+    """Validate an already decoded JSON value as a fact."""
+    if not isinstance(raw, dict):
+        raise InvalidFact("a fact must be a JSON object")
+    given_id = raw.get("id")
+    if given_id is not None and (not isinstance(given_id, str) or not given_id):
+        raise InvalidFact("id must be a non-empty string")
+    digest = content_digest(raw)
+    fact_id = given_id if given_id is not None else f"sha256:{digest}"
+    try:
+        model = _ADAPTER.validate_python(raw)
+    except ValidationError as err:
+        raise InvalidFact(describe(err), fact=fact_id) from None
+    return ParsedFact(fact_id, model, digest)
+
+
+def describe(err: ValidationError) -> str:
+    """Turn pydantic's report into one readable sentence naming the fields."""
+    parts = []
+    for problem in err.errors(include_url=False):
+        loc = [str(p) for p in problem["loc"]]
+        if loc and loc[0] in MODELS:
+            loc = loc[1:]
+        where = ".".join(loc) or "fact"
+        kind = problem["type"]
+        if kind == "extra_forbidden":
+            parts.append(f"unknown field '{where}'")
+        elif kind == "missing":
+            parts.append(f"missing field '{where}'")
+        elif kind in ("union_tag_invalid", "union_tag_not_found"):
+            parts.append(f"unknown or missing fact type: {problem['msg']}")
+        else:
+            parts.append(f"field '{where}': {problem['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,35 @@
+"""Calendar arithmetic of the spec: month and year steps clamp to the month's last day."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+
+def add_months(day: date, months: int) -> date:
+    """Return ``day + months``, keeping the day of month clamped to the month's last day."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))
+
+
+def add_years(day: date, years: int) -> date:
+    """Return ``day + years`` (2020-02-29 + 1 year = 2021-02-28)."""
+    return add_months(day, 12 * years)
+
+
+def whole_years(start: date, end: date) -> int:
+    """Whole calendar years from ``start`` to ``end``: the largest N with start + N years <= end."""
+    if end < start:
+        return 0
+    years = end.year - start.year
+    if add_years(start, years) > end:
+        years -= 1
+    return years
+
+
+def party_age_years(first_admission: date, gap_days: int, day: date) -> int:
+    """Party age at ``day``: whole years from the first admission shifted by the gap days."""
+    return whole_years(first_admission + timedelta(days=gap_days), day)

@@ -1,0 +1,58 @@
+"""The base of every stored fact event: the common fields of a fact, kept verbatim."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from ledger.facts import Fact
+
+
+class FactEvent(Aggregate.Event):
+    """An accepted fact. Subclasses fix ``fact_type``; ``data`` holds the type's own fields."""
+
+    fact_type: ClassVar[str] = ""
+    fact_id: str
+    on: date
+    recorded_at: datetime
+    data: dict[str, Any]
+    ref: str | None
+    note: str | None
+
+    def to_fact(self, seq: int) -> Fact:
+        """The fact as the rules see it, at position ``seq`` of its subject's recording order."""
+        return Fact(
+            id=self.fact_id,
+            type=self.fact_type,
+            on=self.on,
+            recorded_at=self.recorded_at,
+            seq=seq,
+            data=self.data,
+            ref=self.ref,
+            note=self.note,
+        )
+
+
+def event_fields(fact: Fact) -> dict[str, Any]:
+    """Keyword arguments that turn ``fact`` into a ``FactEvent``."""
+    return {
+        "fact_id": fact.id,
+        "on": fact.on,
+        "recorded_at": fact.recorded_at,
+        "data": dict(fact.data),
+        "ref": fact.ref,
+        "note": fact.note,
+    }
+
+
+def member_uuid(member: str) -> UUID:
+    """The aggregate id of a member: stable, derived from the ledger id."""
+    return uuid5(NAMESPACE_URL, f"/members/{member}")
+
+
+def org_uuid(org: str) -> UUID:
+    """The aggregate id of an organisation."""
+    return uuid5(NAMESPACE_URL, f"/orgs/{org}")

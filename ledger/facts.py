@@ -1,0 +1,90 @@
+"""The fact vocabulary of SPEC §2 and the immutable record the rules work on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+ORG_REGISTERED = "organization.registered"
+ORG_RENAMED = "organization.renamed"
+ORG_DISSOLVED = "organization.dissolved"
+ORG_COUNT_DECLARED = "organization.count_declared"
+
+ADMITTED = "member.admitted"
+PROBATION_COMPLETED = "member.probation_completed"
+TRANSFERRED_OUT = "member.transferred_out"
+TRANSFERRED_IN = "member.transferred_in"
+BADGE_AWARDED = "member.badge_awarded"
+EXPELLED = "member.expelled"
+REMOVED = "member.removed"
+RESIGNED = "member.resigned"
+DIED = "member.died"
+DOSSIER_RECORDED = "member.dossier_recorded"
+WENT_AWAY = "member.went_away"
+RETURNED = "member.returned"
+EXEMPTED = "member.exempted"
+EXEMPTION_ENDED = "member.exemption_ended"
+CARD_ISSUED = "member.card_issued"
+RETRACTED = "fact.retracted"
+
+ORG_FACT_TYPES = (ORG_REGISTERED, ORG_RENAMED, ORG_DISSOLVED, ORG_COUNT_DECLARED)
+MEMBER_FACT_TYPES = (
+    ADMITTED,
+    PROBATION_COMPLETED,
+    TRANSFERRED_OUT,
+    TRANSFERRED_IN,
+    BADGE_AWARDED,
+    EXPELLED,
+    REMOVED,
+    RESIGNED,
+    DIED,
+    DOSSIER_RECORDED,
+    WENT_AWAY,
+    RETURNED,
+    EXEMPTED,
+    EXEMPTION_ENDED,
+    CARD_ISSUED,
+)
+FACT_TYPES = (*ORG_FACT_TYPES, *MEMBER_FACT_TYPES, RETRACTED)
+
+OCCUPATIONS = (
+    "enterprise",
+    "student",
+    "contract_or_freelance",
+    "farmer",
+    "civil_servant",
+    "armed_forces",
+    "teacher_or_health",
+    "retired",
+    "other",
+)
+BADGE_MILESTONES = (30, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90)
+
+EXIT_TYPES = {EXPELLED: "expelled", REMOVED: "removed", RESIGNED: "resigned"}
+"""Exits after which a re-admission is possible, mapped to the member status they leave."""
+
+COMMON_FIELDS = ("id", "type", "on", "recorded_at", "ref", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One accepted fact as the rules see it: common fields plus the type-specific ``data``.
+
+    ``seq`` is the fact's place in its subject's recording order (0 for the first).
+    """
+
+    id: str
+    type: str
+    on: date
+    recorded_at: datetime
+    seq: int
+    data: Mapping[str, Any] = field(default_factory=dict)
+    ref: str | None = None
+    note: str | None = None
+
+    @property
+    def target(self) -> str:
+        """The id of the fact a retraction retracts."""
+        return str(self.data["fact"])

@@ -1,0 +1,123 @@
+"""The member aggregate: its events are the member's facts, its state is their timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ledger import facts as ft
+from ledger.events import FactEvent, event_fields, member_uuid
+from ledger.facts import Fact
+from ledger.organization import OrgDirectory, check_active, check_stays
+from ledger.timeline import Replay, active_timeline, check_candidate, check_retraction, replay
+
+ORG_FIELDS = {ft.ADMITTED: "org", ft.TRANSFERRED_IN: "org", ft.TRANSFERRED_OUT: "to_org"}
+"""The field of each member fact type that names an org the fact places the member in."""
+
+
+class Member(Aggregate):
+    """One person's membership. Validation is a pure function of ``facts`` (see timeline)."""
+
+    class Opened(Aggregate.Created):
+        """The ledger first heard of the member (always followed by the member's first fact)."""
+
+        member: str
+
+    class Recorded(FactEvent):
+        """An accepted fact about the member."""
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.facts.append(self.to_fact(len(aggregate.facts)))
+
+    class Admitted(Recorded):
+        fact_type = ft.ADMITTED
+
+    class ProbationCompleted(Recorded):
+        fact_type = ft.PROBATION_COMPLETED
+
+    class TransferredOut(Recorded):
+        fact_type = ft.TRANSFERRED_OUT
+
+    class TransferredIn(Recorded):
+        fact_type = ft.TRANSFERRED_IN
+
+    class BadgeAwarded(Recorded):
+        fact_type = ft.BADGE_AWARDED
+
+    class Expelled(Recorded):
+        fact_type = ft.EXPELLED
+
+    class Removed(Recorded):
+        fact_type = ft.REMOVED
+
+    class Resigned(Recorded):
+        fact_type = ft.RESIGNED
+
+    class Died(Recorded):
+        fact_type = ft.DIED
+
+    class DossierRecorded(Recorded):
+        fact_type = ft.DOSSIER_RECORDED
+
+    class WentAway(Recorded):
+        fact_type = ft.WENT_AWAY
+
+    class Returned(Recorded):
+        fact_type = ft.RETURNED
+
+    class Exempted(Recorded):
+        fact_type = ft.EXEMPTED
+
+    class ExemptionEnded(Recorded):
+        fact_type = ft.EXEMPTION_ENDED
+
+    class CardIssued(Recorded):
+        fact_type = ft.CARD_ISSUED
+
+    class FactRetracted(Recorded):
+        fact_type = ft.RETRACTED
+
+    def __init__(self, member: str) -> None:
+        self.member = member
+        self.facts: list[Fact] = []
+
+    @staticmethod
+    def create_id(member: str) -> UUID:
+        """Members are found by their ledger id."""
+        return member_uuid(member)
+
+    @property
+    def next_seq(self) -> int:
+        """The recording position the next fact will take."""
+        return len(self.facts)
+
+    def record(self, fact: Fact, orgs: OrgDirectory) -> Replay:
+        """Validate ``fact`` against the timeline and the orgs, then record it."""
+        org_field = ORG_FIELDS.get(fact.type)
+        org = fact.data.get(org_field) if org_field else None
+        if org is not None:
+            check_active(orgs, str(org), fact.on, fact.id)
+        outcome = check_candidate(self.facts, fact)
+        check_stays(orgs, outcome.stays, fact.id)
+        self.trigger_event(MEMBER_EVENTS[fact.type], **event_fields(fact))
+        return outcome
+
+    def retract(self, fact: Fact, orgs: OrgDirectory) -> Replay:
+        """Retract one of the member's facts, if the timeline stays valid without it."""
+        outcome = check_retraction(self.facts, fact)
+        check_stays(orgs, outcome.stays, fact.id)
+        self.trigger_event(self.FactRetracted, **event_fields(fact))
+        return outcome
+
+    def current(self) -> Replay:
+        """The replay of everything known now."""
+        return replay(active_timeline(self.facts))
+
+
+MEMBER_EVENTS: dict[str, type[FactEvent]] = {
+    cls.fact_type: cls
+    for cls in vars(Member).values()
+    if isinstance(cls, type) and issubclass(cls, Member.Recorded) and cls.fact_type
+}

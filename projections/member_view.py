@@ -1,0 +1,54 @@
+"""The member view of SPEC §4, folded from the member's own facts for any (as of, known at)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from ledger.facts import RETRACTED, Fact
+from ledger.timeline import DEAD, EXITED, IN_TRANSIT, NONE, active_timeline, replay
+
+
+def member_view(
+    member: str,
+    facts: Sequence[Fact],
+    *,
+    as_of: date,
+    known_at: datetime | None,
+    known_at_label: str,
+) -> dict[str, Any]:
+    """The member JSON of SPEC §4 as of ``as_of``, using what was known at ``known_at``."""
+    outcome = replay(active_timeline(facts, known_at=known_at, as_of=as_of))
+    state = outcome.state
+    inert = outcome.inert_ids
+    known = [f for f in facts if known_at is None or f.recorded_at <= known_at]
+    retracted = {f.target for f in known if f.type == RETRACTED}
+    listed = sorted(
+        (f for f in known if f.type != RETRACTED and f.on <= as_of), key=lambda f: (f.on, f.seq)
+    )
+    is_member = state.phase not in (NONE, EXITED, DEAD)
+    return {
+        "member": member,
+        "as_of": as_of.isoformat(),
+        "known_at": known_at_label,
+        "status": state.status,
+        "standing": state.standing if is_member else None,
+        "org": state.org if state.phase != NONE else None,
+        "to_org": state.to_org if state.phase == IN_TRANSIT else None,
+        "party_age_years": state.party_age(as_of),
+        "badges": sorted(state.badges),
+        "exempt": state.exempt,
+        "away": state.away_since is not None,
+        "facts": [
+            {
+                "id": f.id,
+                "type": f.type,
+                "on": f.on.isoformat(),
+                "recorded_at": f.recorded_at.isoformat(),
+                "retracted": f.id in retracted,
+                "anomaly": f.id in inert,
+            }
+            for f in listed
+        ],
+    }
