@@ -86,8 +86,12 @@ def import_facts(
     *,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    on_reject: Callable[[Refusal, str | bytes], None] | None = None,
 ) -> ImportSummary:
-    """Import JSON Lines in order; refused lines are reported, all others are stored."""
+    """Import JSON Lines in order; refused lines are reported, all others are stored.
+
+    ``on_reject(refusal, line)`` receives each refused line's text, for a rejects file.
+    """
     summary = ImportSummary()
     for chunk in _chunks(_numbered(lines), batch_size):
         parsed: list[tuple[int, ParsedFact | errors.LedgerError]] = []
@@ -96,7 +100,13 @@ def import_facts(
                 parsed.append((number, parse_line(text)))
             except errors.LedgerError as err:
                 parsed.append((number, err))
+        refused_before = len(summary.rejects)
         _import_batch(app, parsed, summary)
+        if on_reject is not None:
+            texts = dict(chunk)
+            for refusal in summary.rejects[refused_before:]:
+                assert refusal.line is not None
+                on_reject(refusal, texts[refusal.line])
         if progress is not None:
             progress(len(chunk))
     return summary

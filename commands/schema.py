@@ -285,7 +285,15 @@ def parse_line(line: str | bytes) -> ParsedFact:
         raw = orjson.loads(line)
     except orjson.JSONDecodeError as err:
         raise InvalidFact(f"not valid JSON: {err}") from None
+    if isinstance(raw, dict) and raw.keys() == REJECT_KEYS:
+        # A line of a --rejects file: the refused fact (fixed by now, one hopes) is inside.
+        inner = raw["fact"]
+        return parse_line(inner) if isinstance(inner, str) else parse_object(inner)
     return parse_object(raw)
+
+
+REJECT_KEYS = {"line", "id", "error", "message", "fact"}
+"""The keys of a line written by ``ledger import --rejects``; such a line wraps a fact."""
 
 
 def parse_object(raw: Any) -> ParsedFact:

@@ -1,0 +1,161 @@
+"""The ``ledger`` command line (SPEC §5): parse, call the use case, render. Nothing more."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import orjson
+import typer
+
+from api import render
+from api.settings import Settings
+from api.timeparse import parse_day, parse_known_at
+from commands.application import LedgerApplication, local_now
+from commands.record import Refusal, import_facts
+from ledger.errors import LedgerError
+from projections.queries import member_report
+
+app = typer.Typer(
+    name="ledger",
+    help="Event-sourced membership ledger: record facts, read rosters and reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: $LEDGER_DATABASE_URL or sqlite:///ledger.db)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON of SPEC §4/§5.")]
+KnownAtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--known-at",
+        help="Use only what was recorded by this time (ISO date-time; a date means its end).",
+    ),
+]
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"ledger: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _open(db: str | None) -> Iterator[LedgerApplication]:
+    url = db or Settings().database_url
+    try:
+        application = LedgerApplication(url)
+    except ValueError as err:
+        _fail(str(err))
+    except Exception as err:  # a database that cannot be reached is a usage error here
+        _fail(f"cannot open the database {url}: {err}")
+    try:
+        yield application
+    finally:
+        application.close()
+
+
+def _day(text: str | None, default: date) -> date:
+    if text is None:
+        return default
+    try:
+        return parse_day(text)
+    except ValueError as err:
+        _fail(str(err))
+
+
+def _known_at(text: str | None, now: datetime) -> tuple[datetime | None, str]:
+    if text is None:
+        return None, now.isoformat()
+    try:
+        moment = parse_known_at(text, now)
+    except ValueError as err:
+        _fail(str(err))
+    return moment, moment.isoformat()
+
+
+def _print_json(payload: Any) -> None:
+    sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="JSON Lines file, one fact per line ('-' = stdin).")],
+    json_output: JsonOption = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="Write each refused line with its error to this file."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Import facts from a JSON Lines file; exit 1 when any line was refused."""
+    if str(file) != "-" and not file.is_file():
+        _fail(f"no such file: {file}")
+    total = None if str(file) == "-" else _count_lines(file)
+    reject_file = rejects.open("w", encoding="utf-8") if rejects else None
+
+    def keep_reject(refusal: Refusal, text: str | bytes) -> None:
+        if reject_file is None:
+            return
+        raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        try:
+            fact: Any = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            fact = raw.rstrip("\n")
+        record = {**refusal.as_json(), "fact": fact}
+        reject_file.write(orjson.dumps(record).decode() + "\n")
+
+    with _open(db) as application, render.progress(total, "importing") as advance:
+        stream = sys.stdin.buffer if str(file) == "-" else file.open("rb")
+        try:
+            summary = import_facts(application, stream, progress=advance, on_reject=keep_reject)
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+            if reject_file is not None:
+                reject_file.close()
+    if json_output:
+        _print_json(summary.as_json())
+    else:
+        typer.echo(render.import_summary(summary, rejects))
+    raise typer.Exit(1 if summary.rejected else 0)
+
+
+@app.command("member")
+def member_command(
+    member: Annotated[str, typer.Argument(help="The member's ledger id.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date (default: today).")] = None,
+    known_at: KnownAtOption = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Show a member as of a date, as known at a time."""
+    now = local_now()
+    day = _day(as_of, now.date())
+    moment, label = _known_at(known_at, now)
+    with _open(db) as application:
+        view = member_report(application, member, as_of=day, known_at=moment, label=label)
+    if json_output:
+        _print_json(view)
+    else:
+        typer.echo(render.member(view))
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+
+
+def main() -> None:
+    """Entry point of the ``ledger`` console script."""
+    try:
+        app()
+    except LedgerError as err:  # pragma: no cover - every command maps its own refusals
+        _fail(str(err), 1)

@@ -1,0 +1,91 @@
+"""Human-readable text for the command line, and the progress display on stderr."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from commands.record import ImportSummary
+
+MAX_REJECTS_SHOWN = 20
+
+
+@contextmanager
+def progress(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
+    """Yield ``advance(n)``; shows a bar on a terminal, a line every ~10 % in a log."""
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        with bar:
+            task = bar.add_task(label, total=total)
+            yield lambda n: bar.advance(task, n)
+        return
+    done = 0
+    step = max((total or 0) // 10, 50_000)
+    next_report = step
+    started = time.monotonic()
+
+    def advance(n: int) -> None:
+        nonlocal done, next_report
+        done += n
+        if done >= next_report:
+            next_report += step
+            rate = done / max(time.monotonic() - started, 1e-9)
+            of = f"/{total}" if total else ""
+            print(f"{label}: {done}{of} lines ({rate:,.0f}/s)", file=sys.stderr, flush=True)
+
+    yield advance
+
+
+def import_summary(summary: ImportSummary, rejects_path: Path | None) -> str:
+    """The import summary as text."""
+    lines = [
+        f"accepted {summary.accepted}, duplicates {summary.duplicates}, "
+        f"rejected {summary.rejected}"
+    ]
+    for refusal in summary.rejects[:MAX_REJECTS_SHOWN]:
+        lines.append(f"  line {refusal.line} ({refusal.id}): {refusal.error}: {refusal.message}")
+    if len(summary.rejects) > MAX_REJECTS_SHOWN:
+        lines.append(f"  … and {len(summary.rejects) - MAX_REJECTS_SHOWN} more")
+    if rejects_path is not None and summary.rejects:
+        lines.append(f"refused lines written to {rejects_path} (fix them and import that file)")
+    return "\n".join(lines)
+
+
+def member(view: dict[str, Any]) -> str:
+    """The member view as text."""
+    head = [
+        f"member {view['member']} as of {view['as_of']} (known at {view['known_at']})",
+        f"  status: {view['status']}"
+        + (f" ({view['standing']})" if view["standing"] and view["status"] != view["standing"] else ""),
+    ]
+    if view["org"]:
+        head.append(f"  org: {view['org']}" + (f" → {view['to_org']}" if view["to_org"] else ""))
+    if view["party_age_years"] is not None:
+        head.append(f"  party age: {view['party_age_years']} years")
+    if view["badges"]:
+        head.append("  badges: " + ", ".join(f"{b} years" for b in view["badges"]))
+    flags = [name for name in ("exempt", "away") if view[name]]
+    if flags:
+        head.append("  flags: " + ", ".join(flags))
+    if not view["facts"]:
+        head.append("  (the ledger holds no fact about this member up to that date)")
+    for fact in view["facts"]:
+        marks = "".join(
+            f" [{mark}]" for mark in ("retracted", "anomaly") if fact[mark]
+        )
+        head.append(f"  {fact['on']}  {fact['type']:<28} {fact['id']}{marks}")
+    return "\n".join(head)
