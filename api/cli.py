@@ -30,7 +30,9 @@ app = typer.Typer(
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL (default: $LEDGER_DATABASE_URL or sqlite:///ledger.db)."),
+    typer.Option(
+        "--db", help="Database URL (default: $LEDGER_DATABASE_URL or sqlite:///ledger.db)."
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON of SPEC §4/§5.")]
 KnownAtOption = Annotated[

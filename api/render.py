@@ -53,8 +53,7 @@ def progress(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
 def import_summary(summary: ImportSummary, rejects_path: Path | None) -> str:
     """The import summary as text."""
     lines = [
-        f"accepted {summary.accepted}, duplicates {summary.duplicates}, "
-        f"rejected {summary.rejected}"
+        f"accepted {summary.accepted}, duplicates {summary.duplicates}, rejected {summary.rejected}"
     ]
     for refusal in summary.rejects[:MAX_REJECTS_SHOWN]:
         lines.append(f"  line {refusal.line} ({refusal.id}): {refusal.error}: {refusal.message}")
@@ -70,7 +69,11 @@ def member(view: dict[str, Any]) -> str:
     head = [
         f"member {view['member']} as of {view['as_of']} (known at {view['known_at']})",
         f"  status: {view['status']}"
-        + (f" ({view['standing']})" if view["standing"] and view["status"] != view["standing"] else ""),
+        + (
+            f" ({view['standing']})"
+            if view["standing"] and view["status"] != view["standing"]
+            else ""
+        ),
     ]
     if view["org"]:
         head.append(f"  org: {view['org']}" + (f" → {view['to_org']}" if view["to_org"] else ""))
@@ -84,8 +87,6 @@ def member(view: dict[str, Any]) -> str:
     if not view["facts"]:
         head.append("  (the ledger holds no fact about this member up to that date)")
     for fact in view["facts"]:
-        marks = "".join(
-            f" [{mark}]" for mark in ("retracted", "anomaly") if fact[mark]
-        )
+        marks = "".join(f" [{mark}]" for mark in ("retracted", "anomaly") if fact[mark])
         head.append(f"  {fact['on']}  {fact['type']:<28} {fact['id']}{marks}")
     return "\n".join(head)

@@ -107,7 +107,7 @@ class LedgerApplication(Application[UUID]):
             self._cache.move_to_end(aggregate_id)
             return cached  # type: ignore[no-any-return]
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         if not isinstance(aggregate, cls):

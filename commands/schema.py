@@ -41,7 +41,9 @@ def _parse_instant(value: object) -> datetime:
     elif isinstance(value, str) and "T" in value:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     else:
-        raise ValueError("expected an ISO 8601 date-time with offset, e.g. 2021-03-01T09:00:00+07:00")
+        raise ValueError(
+            "expected an ISO 8601 date-time with offset, e.g. 2021-03-01T09:00:00+07:00"
+        )
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError("the date-time needs an offset, e.g. +07:00 or Z")
     return parsed

@@ -185,7 +185,9 @@ class Organization(Aggregate):
         """Retract one of the org's count declarations."""
         target = next((f for f in self.facts if f.id == fact.target), None)
         if target is None:
-            raise errors.UnknownFact(f"fact {fact.target} is not a fact of {self.org}", fact=fact.id)
+            raise errors.UnknownFact(
+                f"fact {fact.target} is not a fact of {self.org}", fact=fact.id
+            )
         if target.type == RETRACTED:
             raise errors.InvalidFact(
                 f"{target.id} is a retraction; a retraction cannot be retracted", fact=fact.id

@@ -211,7 +211,9 @@ def check_retraction(facts: Sequence[Fact], retraction: Fact) -> Replay:
     target_id = retraction.target
     target = next((f for f in facts if f.id == target_id), None)
     if target is None:
-        raise errors.UnknownFact(f"fact {target_id} is not a fact of this member", fact=retraction.id)
+        raise errors.UnknownFact(
+            f"fact {target_id} is not a fact of this member", fact=retraction.id
+        )
     if target.type == RETRACTED:
         raise errors.InvalidFact(
             f"{target_id} is a retraction; a retraction cannot be retracted", fact=retraction.id
@@ -347,8 +349,7 @@ def _check_transferred_in(state: MemberState, fact: Fact) -> None:
         ]
         if missing:
             raise errors.InvalidFact(
-                "a member unknown to the ledger arriving from outside needs "
-                + ", ".join(missing),
+                "a member unknown to the ledger arriving from outside needs " + ", ".join(missing),
                 fact=fact.id,
             )
 

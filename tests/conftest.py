@@ -33,7 +33,7 @@ def _postgres_available() -> str | None:
         return str(err).strip() or type(err).__name__
 
 
-_PG_PROBLEM: str | None | bool = False
+_PG_PROBLEM: str | bool | None = False
 
 
 def postgres_url_for(schema: str) -> str:

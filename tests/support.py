@@ -8,9 +8,9 @@ from typing import Any
 
 from commands.application import LedgerApplication
 from commands.record import Outcome, record_fact
+from ledger.dates import add_months  # noqa: F401  (re-exported for tests)
 from ledger.errors import LedgerError
 from projections.queries import member_report
-from ledger.dates import add_months  # noqa: F401  (re-exported for tests)
 
 
 @dataclass
@@ -46,11 +46,20 @@ class LedgerHarness:
         """The error code a refused fact gets."""
         return self.refusal(fact).code
 
-    def org(self, org: str, parent: str | None = None, on: str = "1930-01-01", **extra: Any) -> None:
+    def org(
+        self, org: str, parent: str | None = None, on: str = "1930-01-01", **extra: Any
+    ) -> None:
         """Register an org (active since 1930 unless told otherwise)."""
         self.record(
-            {"type": "organization.registered", "on": on, "org": org, "name": org.upper(),
-             "parent": parent, "recorded_at": f"{on}T00:00:00+07:00", **extra}
+            {
+                "type": "organization.registered",
+                "on": on,
+                "org": org,
+                "name": org.upper(),
+                "parent": parent,
+                "recorded_at": f"{on}T00:00:00+07:00",
+                **extra,
+            }
         )
 
     def tree(self) -> None:
@@ -62,12 +71,17 @@ class LedgerHarness:
         self.org("c2", "d1")
         self.org("c3", "d2")
 
-    def view(self, member: str, as_of: str = "2025-12-31", known_at: datetime | None = None) -> dict[str, Any]:
+    def view(
+        self, member: str, as_of: str = "2025-12-31", known_at: datetime | None = None
+    ) -> dict[str, Any]:
         """The member view of SPEC §4."""
         from datetime import date
 
         return member_report(
-            self.app, member, as_of=date.fromisoformat(as_of), known_at=known_at,
+            self.app,
+            member,
+            as_of=date.fromisoformat(as_of),
+            known_at=known_at,
             label=(known_at or self.clock.now).isoformat(),
         )
 
@@ -77,20 +91,35 @@ def at(day: str, hour: int = 9) -> str:
     return f"{day}T{hour:02d}:00:00+07:00"
 
 
-def admitted(member: str, org: str, on: str, recorded: str | None = None, **extra: Any) -> dict[str, Any]:
+def admitted(
+    member: str, org: str, on: str, recorded: str | None = None, **extra: Any
+) -> dict[str, Any]:
     """A member.admitted fact with plausible person fields."""
     fact: dict[str, Any] = {
-        "type": "member.admitted", "on": on, "member": member, "org": org,
+        "type": "member.admitted",
+        "on": on,
+        "member": member,
+        "org": org,
         "person": {"name": f"Person {member}", "gender": "female", "birth_date": "1960-05-01"},
-        "youth_union": False, "occupation": "other", "recorded_at": recorded or at(on),
+        "youth_union": False,
+        "occupation": "other",
+        "recorded_at": recorded or at(on),
     }
     fact.update(extra)
     return fact
 
 
-def fact(kind: str, member: str, on: str, recorded: str | None = None, **fields: Any) -> dict[str, Any]:
+def fact(
+    kind: str, member: str, on: str, recorded: str | None = None, **fields: Any
+) -> dict[str, Any]:
     """Any member fact: ``fact("died", "m1", "2021-03-01")``."""
-    return {"type": f"member.{kind}", "on": on, "member": member, "recorded_at": recorded or at(on), **fields}
+    return {
+        "type": f"member.{kind}",
+        "on": on,
+        "member": member,
+        "recorded_at": recorded or at(on),
+        **fields,
+    }
 
 
 def later(moment: datetime, **delta: float) -> datetime:
