@@ -63,7 +63,7 @@ class LedgerHarness:
         )
 
     def tree(self) -> None:
-        """The small tree most tests use: city hp, committees d1 and d2, cells c1, c2 (d1), c3 (d2)."""
+        """The usual tree: city hp; committees d1, d2; cells c1, c2 (in d1) and c3 (in d2)."""
         self.org("hp")
         self.org("d1", "hp")
         self.org("d2", "hp")
