@@ -161,3 +161,7 @@ def main() -> None:
         app()
     except LedgerError as err:  # pragma: no cover - every command maps its own refusals
         _fail(str(err), 1)
+
+
+if __name__ == "__main__":
+    main()
