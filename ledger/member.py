@@ -113,7 +113,7 @@ class Member(Aggregate):
 
     def current(self) -> Replay:
         """The replay of everything known now."""
-        return replay(active_timeline(self.facts))
+        return replay(active_timeline(self.facts), keep_steps=False)
 
 
 MEMBER_EVENTS: dict[str, type[FactEvent]] = {

@@ -196,7 +196,7 @@ def check_candidate(facts: Sequence[Fact], candidate: Fact) -> Replay:
     _check_recording_order(facts, candidate)
     timeline = active_timeline([*facts, candidate])
     try:
-        return replay(timeline)
+        return replay(timeline, keep_steps=False)
     except errors.LedgerError as err:
         if err.fact != candidate.id:
             err.conflicting = err.fact
@@ -222,7 +222,7 @@ def check_retraction(facts: Sequence[Fact], retraction: Fact) -> Replay:
         raise errors.Conflict(f"fact {target_id} is already retracted", fact=retraction.id)
     _check_recording_order(facts, retraction)
     try:
-        return replay(active_timeline([*facts, retraction]))
+        return replay(active_timeline([*facts, retraction]), keep_steps=False)
     except errors.LedgerError as err:
         raise errors.RetractionConflict(
             f"without {target_id}, fact {err.fact} breaks: {err.code}: {err.message}",
