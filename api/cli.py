@@ -12,13 +12,14 @@ from typing import Annotated, Any, NoReturn
 import orjson
 import typer
 
-from api import render
+from api import annual_text, render
 from api.settings import Settings
 from api.timeparse import parse_day, parse_known_at
 from commands.application import LedgerApplication, local_now
 from commands.record import Refusal, import_facts
 from ledger.errors import LedgerError
-from projections.queries import member_report
+from projections.queries import ReadModels
+from projections.rebuild import rebuild
 
 app = typer.Typer(
     name="ledger",
@@ -142,12 +143,84 @@ def member_command(
     now = local_now()
     day = _day(as_of, now.date())
     moment, label = _known_at(known_at, now)
-    with _open(db) as application:
-        view = member_report(application, member, as_of=day, known_at=moment, label=label)
+    with _read_models(db) as models:
+        view = models.member(member, as_of=day, known_at=moment, label=label)
     if json_output:
         _print_json(view)
     else:
         typer.echo(render.member(view))
+
+
+@app.command("roster")
+def roster_command(
+    org: Annotated[str, typer.Argument(help="The org whose subtree is listed.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date (default: today).")] = None,
+    known_at: KnownAtOption = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """List the members on the roster of an org's subtree as of a date."""
+    now = local_now()
+    day = _day(as_of, now.date())
+    moment, label = _known_at(known_at, now)
+    with _read_models(db) as models:
+        roster = _answer(lambda: models.roster(org, as_of=day, known_at=moment, label=label))
+    if json_output:
+        _print_json(roster)
+    else:
+        typer.echo(render.roster(roster))
+
+
+report_app = typer.Typer(help="Reports: annual statistics.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("annual")
+def annual_command(
+    org: Annotated[str, typer.Argument(help="The org whose subtree is reported.")],
+    year: Annotated[int, typer.Option("--year", help="The calendar year.")],
+    known_at: KnownAtOption = None,
+    json_output: JsonOption = False,
+    lang: Annotated[str, typer.Option("--lang", help="vi (default) or en.")] = "vi",
+    db: DbOption = None,
+) -> None:
+    """The annual statistics of an org's subtree, with the previous year for comparison."""
+    if lang not in ("vi", "en"):
+        _fail(f"--lang must be vi or en, not {lang!r}")
+    moment, label = _known_at(known_at, local_now())
+    with _read_models(db) as models:
+        report = _answer(lambda: models.annual(org, year=year, known_at=moment, label=label))
+    if json_output:
+        _print_json(report)
+    else:
+        typer.echo(annual_text.render(report, lang))
+
+
+@app.command("rebuild")
+def rebuild_command(db: DbOption = None) -> None:
+    """Rebuild every read model from the event log into fresh tables and swap them in."""
+    with _read_models(db) as models:
+        total = models.app.recorder.max_notification_id() or 0
+        with render.progress(total, "rebuilding") as advance:
+            position = rebuild(models.app, models.store, advance)
+    typer.echo(f"read models rebuilt from {position} events")
+
+
+@contextmanager
+def _read_models(db: str | None) -> Iterator[ReadModels]:
+    with _open(db) as application:
+        models = ReadModels(application)
+        try:
+            yield models
+        finally:
+            models.close()
+
+
+def _answer(query: Any) -> Any:
+    try:
+        return query()
+    except LedgerError as err:
+        _fail(str(err), 1)
 
 
 def _count_lines(path: Path) -> int:

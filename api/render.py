@@ -90,3 +90,14 @@ def member(view: dict[str, Any]) -> str:
         marks = "".join(f" [{mark}]" for mark in ("retracted", "anomaly") if fact[mark])
         head.append(f"  {fact['on']}  {fact['type']:<28} {fact['id']}{marks}")
     return "\n".join(head)
+
+
+def roster(view: dict[str, Any]) -> str:
+    """The roster as text."""
+    lines = [
+        f"roster of {view['org']} as of {view['as_of']} (known at {view['known_at']}): "
+        f"{view['count']} members"
+    ]
+    for row in view["members"]:
+        lines.append(f"  {row['member']:<20} {row['org']:<20} {row['status']:<13} {row['since']}")
+    return "\n".join(lines)

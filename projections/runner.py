@@ -1,0 +1,228 @@
+"""Feeds the read models from the application's notification log, in batches, exactly once.
+
+Each batch runs in one read-model transaction: read the tracking position (locked), select
+the next notifications, write the rows, move the position. A crash anywhere rolls the whole
+batch back, and the next run starts again from the last committed position. SQLite has no
+subscriptions in eventsourcing 9.5, so the runner polls (``catch_up``) on both backends;
+every query catches up first, which gives read-your-writes across processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import fields
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+
+from commands.application import LedgerApplication
+from ledger.facts import ORG_COUNT_DECLARED, ORG_DISSOLVED, ORG_REGISTERED, ORG_RENAMED
+from ledger.member import Member
+from projections.derive import EMPTY, Derived, Row, derive, row_key
+from projections.store import OPEN_TIME, TABLES, Store, utc_text
+
+NAME = "read_models"
+BATCH_SIZE = 500
+MEMBER_TOPIC = "ledger.member:"
+ORG_TOPIC = "ledger.organization:"
+
+TABLE_OF = {"spans": "rm_spans", "events": "rm_events", "states": "rm_states", "facts": "rm_facts"}
+COLUMNS = {
+    table: [c.split()[0] for c in TABLES[table].split(", ") if c.split()[0]]
+    for table in TABLE_OF.values()
+}
+
+
+class ProjectionRunner:
+    """Applies notifications to the read-model tables named ``NAME + suffix``."""
+
+    def __init__(
+        self,
+        app: LedgerApplication,
+        store: Store,
+        *,
+        suffix: str = "",
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.suffix = suffix
+        self.batch_size = batch_size
+        self.name = NAME + suffix
+        self._paths: dict[str, str] = {}
+        self._inserts = {
+            table: (
+                f"INSERT INTO {table}{suffix} ({', '.join(cols)}) "
+                f"VALUES ({', '.join('?' * len(cols))})"
+            )
+            for table, cols in COLUMNS.items()
+        }
+        store.execute(
+            "INSERT INTO rm_tracking (name, position) VALUES (?, 0) ON CONFLICT DO NOTHING",
+            (self.name,),
+        )
+
+    # --- position ---------------------------------------------------------------------------
+
+    def position(self) -> int:
+        """The last notification applied."""
+        row = self.store.fetchone("SELECT position FROM rm_tracking WHERE name = ?", (self.name,))
+        return int(row[0]) if row else 0
+
+    def behind(self) -> bool:
+        """True when the log holds notifications not yet applied."""
+        return (self.app.recorder.max_notification_id() or 0) > self.position()
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Apply every pending notification; return how many were applied."""
+        done = 0
+        while True:
+            applied = self.run_batch()
+            if not applied:
+                return done
+            done += applied
+            if progress is not None:
+                progress(applied)
+
+    def run_batch(self) -> int:
+        """Apply the next batch in one transaction; return its size (0 when up to date)."""
+        with self.store.transaction():
+            return self.step()
+
+    def step(self) -> int:
+        """Apply the next batch inside the caller's transaction; return its size."""
+        lock = " FOR UPDATE" if self.store.is_postgres else ""
+        row = self.store.fetchone(
+            f"SELECT position FROM rm_tracking WHERE name = ?{lock}", (self.name,)
+        )
+        position = int(row[0]) if row else 0
+        batch = self.app.recorder.select_notifications(
+            start=position, limit=self.batch_size, inclusive_of_start=False
+        )
+        if not batch:
+            return 0
+        self.apply(batch)
+        self.store.execute(
+            "UPDATE rm_tracking SET position = ? WHERE name = ?", (batch[-1].id, self.name)
+        )
+        return len(batch)
+
+    # --- applying ---------------------------------------------------------------------------
+
+    def apply(self, batch: Sequence[Notification]) -> None:
+        """Write the rows of a batch (inside the caller's transaction)."""
+        members: dict[UUID, int] = {}
+        first: dict[UUID, int] = {}
+        for notification in batch:
+            if notification.topic.startswith(ORG_TOPIC):
+                self._apply_org(notification)
+            elif notification.topic.startswith(MEMBER_TOPIC):
+                key = _uuid(notification.originator_id)
+                members[key] = notification.originator_version
+                first.setdefault(key, notification.originator_version)
+        closes: dict[str, list[tuple[Any, ...]]] = {t: [] for t in TABLE_OF.values()}
+        inserts: dict[str, list[tuple[Any, ...]]] = {t: [] for t in TABLE_OF.values()}
+        for aggregate_id, version in members.items():
+            member: Any = self.app.repository.get(aggregate_id, version=version)
+            assert isinstance(member, Member)
+            self._member_changes(member, first[aggregate_id], closes, inserts)
+        for table, rows in closes.items():
+            self.store.executemany(
+                f"UPDATE {table}{self.suffix} SET known_to = ? "
+                f"WHERE member = ? AND row_key = ? AND known_to = '{OPEN_TIME}'",
+                rows,
+            )
+        for table, rows in inserts.items():
+            self.store.executemany(self._inserts[table], rows)
+
+    def _member_changes(
+        self,
+        member: Member,
+        first_version: int,
+        closes: dict[str, list[tuple[Any, ...]]],
+        inserts: dict[str, list[tuple[Any, ...]]],
+    ) -> None:
+        # Versions 1 is the Opened marker; fact k (0-based) is version k + 2.
+        facts = member.facts
+        first_seq = max(first_version - 2, 0)
+        start = derive(facts[:first_seq], self.path_of) if first_seq else EMPTY
+        versions = [
+            (utc_text(facts[seq].recorded_at), derive(facts[: seq + 1], self.path_of))
+            for seq in range(first_seq, len(facts))
+        ]
+        for field in fields(Derived):
+            table = TABLE_OF[field.name]
+            previous: frozenset[Row] = getattr(start, field.name)
+            open_since: dict[Row, str | None] = dict.fromkeys(previous)
+            for moment, derived in versions:
+                current: frozenset[Row] = getattr(derived, field.name)
+                for row in previous - current:
+                    since = open_since.pop(row)
+                    if since is None:
+                        closes[table].append((moment, member.member, row_key(row)))
+                    elif since != moment:
+                        inserts[table].append((member.member, row_key(row), *row, since, moment))
+                for row in current - previous:
+                    open_since[row] = moment
+                previous = current
+            for row, since in open_since.items():
+                if since is not None:
+                    inserts[table].append((member.member, row_key(row), *row, since, OPEN_TIME))
+
+    def _apply_org(self, notification: Notification) -> None:
+        event: Any = self.app.mapper.to_domain_event(notification)
+        kind = getattr(event, "fact_type", "")
+        org = str(event.data.get("org", ""))
+        suffix = self.suffix
+        if kind == ORG_REGISTERED:
+            parent = event.data.get("parent")
+            path = (self.path_of(parent) if parent else "/") + org + "/"
+            self._paths[org] = path
+            self.store.execute(
+                f"INSERT INTO rm_orgs{suffix} VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING",
+                (org, parent, path, event.data["name"], event.on.isoformat()),
+            )
+        elif kind == ORG_RENAMED:
+            self.store.execute(
+                f"UPDATE rm_orgs{suffix} SET name = ? WHERE org = ?", (event.data["name"], org)
+            )
+        elif kind == ORG_DISSOLVED:
+            self.store.execute(
+                f"UPDATE rm_orgs{suffix} SET dissolved_on = ? WHERE org = ?",
+                (event.on.isoformat(), org),
+            )
+        elif kind == ORG_COUNT_DECLARED:
+            self.store.execute(
+                f"INSERT INTO rm_counts{suffix} VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    org,
+                    event.fact_id,
+                    event.on.isoformat(),
+                    int(event.data["count"]),
+                    utc_text(event.recorded_at),
+                    OPEN_TIME,
+                ),
+            )
+        else:  # a retraction of a count declaration
+            self.store.execute(
+                f"UPDATE rm_counts{suffix} SET known_to = ? "
+                f"WHERE fact_id = ? AND known_to = '{OPEN_TIME}'",
+                (utc_text(event.recorded_at), str(event.data["fact"])),
+            )
+
+    def path_of(self, org: str) -> str:
+        """The materialised path of an org ("/hp/d01/c01/")."""
+        path = self._paths.get(org)
+        if path is None:
+            row = self.store.fetchone(
+                f"SELECT path FROM rm_orgs{self.suffix} WHERE org = ?", (org,)
+            )
+            if row is None:
+                raise LookupError(f"org {org} is not in the read model")
+            path = self._paths[org] = str(row[0])
+        return path
+
+
+def _uuid(value: UUID | str) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))

@@ -1,0 +1,199 @@
+"""The read models' tables and a thin connection wrapper for SQLite and PostgreSQL.
+
+The read models live in the same database as the event log. SQL is written once with ``?``
+placeholders; the PostgreSQL wrapper converts them. Dates are stored as ISO text
+(``YYYY-MM-DD``) and knowledge times as UTC text (``YYYY-MM-DDTHH:MM:SS.ffffff``), so both
+sort correctly as text on both backends; ``OPEN_DAY`` / ``OPEN_TIME`` stand for "not yet".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from commands.persistence import Database
+
+OPEN_DAY = "9999-12-31"
+OPEN_TIME = "9999-12-31T00:00:00.000000"
+
+TABLES: dict[str, str] = {
+    # Where each member is on the roster: one row per interval of an unchanged position.
+    "rm_spans": (
+        "member TEXT NOT NULL, row_key BIGINT NOT NULL, scope TEXT NOT NULL, "
+        "org TEXT NOT NULL, to_org TEXT, status TEXT NOT NULL, since TEXT NOT NULL, "
+        "dossier_on TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT NOT NULL, "
+        "known_from TEXT NOT NULL, known_to TEXT NOT NULL"
+    ),
+    # The facts the annual report counts, with the member's roster scope before and after.
+    "rm_events": (
+        "member TEXT NOT NULL, row_key BIGINT NOT NULL, fact_id TEXT NOT NULL, "
+        "type TEXT NOT NULL, on_day TEXT NOT NULL, scope_before TEXT, scope_after TEXT, "
+        "readmitted INTEGER NOT NULL, female INTEGER NOT NULL, youth_union INTEGER NOT NULL, "
+        "private_business_owner INTEGER NOT NULL, population_policy_violation INTEGER NOT NULL, "
+        "occupation TEXT, years INTEGER, dossier_on TEXT NOT NULL, "
+        "known_from TEXT NOT NULL, known_to TEXT NOT NULL"
+    ),
+    # The member view's state, one row per day on which it changed.
+    "rm_states": (
+        "member TEXT NOT NULL, row_key BIGINT NOT NULL, status TEXT NOT NULL, standing TEXT, "
+        "org TEXT, to_org TEXT, first_admission TEXT, gap_days INTEGER NOT NULL, "
+        "frozen_on TEXT, badges TEXT NOT NULL, exempt INTEGER NOT NULL, away INTEGER NOT NULL, "
+        "valid_from TEXT NOT NULL, valid_to TEXT NOT NULL, "
+        "known_from TEXT NOT NULL, known_to TEXT NOT NULL"
+    ),
+    # Every member fact with its retracted / anomaly flags as known at each time.
+    "rm_facts": (
+        "member TEXT NOT NULL, row_key BIGINT NOT NULL, fact_id TEXT NOT NULL, "
+        "type TEXT NOT NULL, on_day TEXT NOT NULL, recorded_at TEXT NOT NULL, "
+        "seq INTEGER NOT NULL, retracted INTEGER NOT NULL, anomaly INTEGER NOT NULL, "
+        "known_from TEXT NOT NULL, known_to TEXT NOT NULL"
+    ),
+    # The org tree: materialised paths ("/hp/d01/c01/") make a subtree a range of text.
+    "rm_orgs": (
+        "org TEXT PRIMARY KEY, parent TEXT, path TEXT NOT NULL, name TEXT NOT NULL, "
+        "registered_on TEXT NOT NULL, dissolved_on TEXT"
+    ),
+    # Head counts declared by hand (organization.count_declared), for reconciliation.
+    "rm_counts": (
+        "org TEXT NOT NULL, fact_id TEXT NOT NULL, on_day TEXT NOT NULL, count INTEGER NOT NULL, "
+        "known_from TEXT NOT NULL, known_to TEXT NOT NULL"
+    ),
+}
+
+INDEXES: dict[str, list[str]] = {
+    "rm_spans": [
+        "scope, valid_from, valid_to, known_from, known_to, status, dossier_on",
+        "member, known_to",
+    ],
+    "rm_events": ["on_day, type", "member, known_to"],
+    "rm_states": ["member, valid_from", "member, known_to"],
+    "rm_facts": ["member, on_day, seq", "member, known_to"],
+    "rm_counts": ["org, on_day"],
+}
+
+TRACKING = (
+    "CREATE TABLE IF NOT EXISTS rm_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+)
+
+
+def utc_text(moment: datetime) -> str:
+    """A knowledge time as sortable UTC text."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+class Store:
+    """One connection to the read models' database, with ``?`` placeholders everywhere."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.is_postgres = database.is_postgres
+        if self.is_postgres:
+            env = database.env
+            self._pg = psycopg.connect(
+                dbname=env["POSTGRES_DBNAME"],
+                host=env["POSTGRES_HOST"],
+                port=env["POSTGRES_PORT"],
+                user=env["POSTGRES_USER"],
+                password=env["POSTGRES_PASSWORD"],
+                autocommit=True,
+            )
+            self._pg.execute(f'SET search_path TO "{env["POSTGRES_SCHEMA"]}"')
+        else:
+            self._sqlite = sqlite3.connect(
+                database.env["SQLITE_DBNAME"], uri=True, isolation_level=None, timeout=30
+            )
+            self._sqlite.execute("PRAGMA journal_mode=WAL")
+        self.ensure_tables()
+
+    def close(self) -> None:
+        """Close the connection."""
+        (self._pg if self.is_postgres else self._sqlite).close()
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.is_postgres else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement."""
+        if self.is_postgres:
+            self._pg.execute(self._sql(sql), params)
+        else:
+            self._sqlite.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for many rows."""
+        if not rows:
+            return
+        if self.is_postgres:
+            with self._pg.cursor() as cursor:
+                cursor.executemany(self._sql(sql), rows)
+        else:
+            self._sqlite.executemany(sql, rows)
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a query."""
+        if self.is_postgres:
+            with self._pg.cursor() as cursor:
+                cursor.execute(self._sql(sql), params)
+                return list(cursor.fetchall())
+        return list(self._sqlite.execute(sql, params).fetchall())
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        """The first row of a query, or None."""
+        rows = self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction (SQLite: BEGIN IMMEDIATE, so writers queue instead of failing)."""
+        if self.is_postgres:
+            with self._pg.transaction():
+                yield
+            return
+        self._sqlite.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._sqlite.execute("ROLLBACK")
+            raise
+        self._sqlite.execute("COMMIT")
+
+    def table_exists(self, name: str) -> bool:
+        """True when the table exists."""
+        if self.is_postgres:
+            row = self.fetchone("SELECT to_regclass(?)", (name,))
+            return bool(row and row[0])
+        return self.fetchone("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)) is not None
+
+    def create_tables(self, suffix: str = "") -> None:
+        """Create the read-model tables (named ``NAME + suffix``) with their indexes."""
+        for name, columns in TABLES.items():
+            table = name + suffix
+            if self.table_exists(table):
+                continue
+            if self.is_postgres:
+                columns = columns.replace(" TEXT", ' TEXT COLLATE "C"')
+            self.execute(f"CREATE TABLE {table} ({columns})")
+            for index_columns in INDEXES.get(name, []):
+                token = uuid.uuid4().hex[:10]
+                self.execute(f"CREATE INDEX ix_{name}_{token} ON {table} ({index_columns})")
+
+    def drop_tables(self, suffix: str) -> None:
+        """Drop the read-model tables named ``NAME + suffix``."""
+        for name in TABLES:
+            self.execute(f"DROP TABLE IF EXISTS {name + suffix}")
+
+    def rename_tables(self, from_suffix: str, to_suffix: str) -> None:
+        """Rename ``NAME + from_suffix`` to ``NAME + to_suffix`` for every read-model table."""
+        for name in TABLES:
+            self.execute(f"ALTER TABLE {name + from_suffix} RENAME TO {name + to_suffix}")
+
+    def ensure_tables(self) -> None:
+        """Create the tables and the tracking table on first use."""
+        self.execute(TRACKING)
+        self.create_tables()
