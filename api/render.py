@@ -56,7 +56,8 @@ def import_summary(summary: ImportSummary, rejects_path: Path | None) -> str:
         f"accepted {summary.accepted}, duplicates {summary.duplicates}, rejected {summary.rejected}"
     ]
     for refusal in summary.rejects[:MAX_REJECTS_SHOWN]:
-        lines.append(f"  line {refusal.line} ({refusal.id}): {refusal.error}: {refusal.message}")
+        which = f" ({refusal.id})" if refusal.id else ""
+        lines.append(f"  line {refusal.line}{which}: {refusal.error}: {refusal.message}")
     if len(summary.rejects) > MAX_REJECTS_SHOWN:
         lines.append(f"  … and {len(summary.rejects) - MAX_REJECTS_SHOWN} more")
     if rejects_path is not None and summary.rejects:

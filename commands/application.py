@@ -18,7 +18,7 @@ from commands.persistence import (
     OrjsonTranscoder,
     WriterLock,
     parse_database_url,
-    schema_statement,
+    setup_lock,
 )
 from ledger.events import member_uuid, org_uuid
 from ledger.member import Member
@@ -63,9 +63,9 @@ class LedgerApplication(Application[UUID]):
     ) -> None:
         self.database = parse_database_url(database_url)
         self.clock = clock
-        if self.database.is_postgres:
-            _ensure_schema(self.database.env)
-        super().__init__(env=self.database.env)
+        with setup_lock(self.database):
+            # Tables are created on first use; concurrent first uses must not race.
+            super().__init__(env=self.database.env)
         self._cache = _LRU(CACHE_SIZE)
         self._seen_position: int | None = None
         self._writing = False
@@ -147,20 +147,3 @@ class LedgerApplication(Application[UUID]):
         """Drop aggregates whose pending changes were abandoned."""
         for aggregate in aggregates:
             self._cache.pop(aggregate.id, None)
-
-
-def _ensure_schema(env: dict[str, str]) -> None:
-    schema = env.get("POSTGRES_SCHEMA", "public")
-    if schema == "public":
-        return
-    import psycopg
-
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        autocommit=True,
-    ) as conn:
-        conn.execute(schema_statement(schema))

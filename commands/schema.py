@@ -145,8 +145,6 @@ class TransferredIn(_Fact):
     occupation: Occupation | None = None
     standing: Literal["probationary", "official"] | None = None
     admitted_on: Day | None = None
-    private_business_owner: bool | None = None
-    population_policy_violation: bool | None = None
 
     @model_validator(mode="after")
     def _admitted_before(self) -> TransferredIn:

@@ -7,11 +7,19 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from ledger import errors
 from ledger import facts as ft
 from ledger.events import FactEvent, event_fields, member_uuid
 from ledger.facts import Fact
 from ledger.organization import OrgDirectory, check_active, check_stays
-from ledger.timeline import Replay, active_timeline, check_candidate, check_retraction, replay
+from ledger.timeline import (
+    Replay,
+    active_timeline,
+    check_candidate,
+    check_recording_order,
+    check_retraction,
+    replay,
+)
 
 ORG_FIELDS = {ft.ADMITTED: "org", ft.TRANSFERRED_IN: "org", ft.TRANSFERRED_OUT: "to_org"}
 """The field of each member fact type that names an org the fact places the member in."""
@@ -95,6 +103,7 @@ class Member(Aggregate):
 
     def record(self, fact: Fact, orgs: OrgDirectory) -> Replay:
         """Validate ``fact`` against the timeline and the orgs, then record it."""
+        check_recording_order(self.facts, fact)
         org_field = ORG_FIELDS.get(fact.type)
         org = fact.data.get(org_field) if org_field else None
         if org is not None:
@@ -107,7 +116,12 @@ class Member(Aggregate):
     def retract(self, fact: Fact, orgs: OrgDirectory) -> Replay:
         """Retract one of the member's facts, if the timeline stays valid without it."""
         outcome = check_retraction(self.facts, fact)
-        check_stays(orgs, outcome.stays, fact.id)
+        try:
+            check_stays(orgs, outcome.stays, fact.id)
+        except errors.LedgerError as err:
+            raise errors.RetractionConflict(
+                f"without {fact.target}: {err.message}", fact=fact.id
+            ) from err
         self.trigger_event(self.FactRetracted, **event_fields(fact))
         return outcome
 

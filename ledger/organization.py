@@ -172,6 +172,10 @@ class Organization(Aggregate):
         member_stays: Mapping[str, Iterable[Stay]],
     ) -> None:
         """Dissolve the org; see ``check_dissolution``."""
+        if self.dissolved_on is not None:
+            raise errors.Conflict(
+                f"org {self.org} was already dissolved on {self.dissolved_on}", fact=fact.id
+            )
         check_active(lambda _: self.info, self.org, fact.on, fact.id)
         check_dissolution(self.info, fact, children, member_stays)
         self.trigger_event(self.Dissolved, **event_fields(fact))

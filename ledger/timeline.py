@@ -193,7 +193,7 @@ def replay(timeline: Sequence[Fact], *, keep_steps: bool = True) -> Replay:
 
 def check_candidate(facts: Sequence[Fact], candidate: Fact) -> Replay:
     """Validate ``candidate`` against the member's stored ``facts``; return the new replay."""
-    _check_recording_order(facts, candidate)
+    check_recording_order(facts, candidate)
     timeline = active_timeline([*facts, candidate])
     try:
         return replay(timeline, keep_steps=False)
@@ -220,7 +220,7 @@ def check_retraction(facts: Sequence[Fact], retraction: Fact) -> Replay:
         )
     if any(f.type == RETRACTED and f.target == target_id for f in facts):
         raise errors.Conflict(f"fact {target_id} is already retracted", fact=retraction.id)
-    _check_recording_order(facts, retraction)
+    check_recording_order(facts, retraction)
     try:
         return replay(active_timeline([*facts, retraction]), keep_steps=False)
     except errors.LedgerError as err:
@@ -231,7 +231,8 @@ def check_retraction(facts: Sequence[Fact], retraction: Fact) -> Replay:
         ) from err
 
 
-def _check_recording_order(facts: Sequence[Fact], candidate: Fact) -> None:
+def check_recording_order(facts: Sequence[Fact], candidate: Fact) -> None:
+    """A member's facts are recorded with non-decreasing ``recorded_at`` (``conflict``)."""
     if facts:
         last = max(facts, key=lambda f: f.recorded_at)
         if candidate.recorded_at < last.recorded_at:

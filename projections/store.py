@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from commands.persistence import Database
+from commands.persistence import Database, setup_lock
 
 OPEN_DAY = "9999-12-31"
 OPEN_TIME = "9999-12-31T00:00:00.000000"
@@ -109,7 +109,8 @@ class Store:
                 database.env["SQLITE_DBNAME"], uri=True, isolation_level=None, timeout=30
             )
             self._sqlite.execute("PRAGMA journal_mode=WAL")
-        self.ensure_tables()
+        with setup_lock(database):
+            self.ensure_tables()
 
     def close(self) -> None:
         """Close the connection."""
