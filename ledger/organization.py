@@ -144,7 +144,12 @@ class Organization(Aggregate):
             raise errors.Conflict(f"org {org} is already registered", fact=fact.id)
         parent = fact.data.get("parent")
         if parent is not None:
-            check_active(orgs, str(parent), fact.on, fact.id)
+            info = check_active(orgs, str(parent), fact.on, fact.id)
+            if info.dissolved_on is not None:
+                # The child would stay active under a parent that no longer exists.
+                raise errors.OrgInactive(
+                    f"parent org {parent} is dissolved on {info.dissolved_on}", fact=fact.id
+                )
         return cls._create(cls.Registered, id=org_uuid(org), **event_fields(fact))
 
     @property

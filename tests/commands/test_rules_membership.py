@@ -1211,3 +1211,20 @@ def test_an_org_is_not_dissolved_under_a_member_admitted_in_the_same_import(
     summary = import_facts(ledger.app, [json.dumps(line) for line in lines])
     assert [(r.line, r.error) for r in summary.rejects] == [(2, "conflict")]
     assert_placed(ledger.view("m1"), "c2", "probationary")
+
+
+def test_registering_a_child_under_a_parent_dissolved_later_is_org_inactive(
+    ledger: LedgerHarness,
+) -> None:
+    ledger.org("hp")
+    ledger.org("d3", "hp")
+    ledger.record(
+        {"type": "organization.dissolved", "on": "2022-01-01", "org": "d3",
+         "recorded_at": at("2022-01-02")}
+    )  # fmt: skip
+    refusal = ledger.refusal(
+        {"type": "organization.registered", "on": "2021-06-01", "org": "c9", "name": "C9",
+         "parent": "d3", "recorded_at": at("2022-02-01")}
+    )  # fmt: skip
+    assert refusal.code == "org_inactive"
+    assert "dissolved" in refusal.message
