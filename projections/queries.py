@@ -19,12 +19,26 @@ from projections.member_view import member_view
 from projections.runner import ProjectionRunner
 from projections.store import OPEN_TIME, Store, utc_text
 
+ANALYZE_AFTER = 20_000
+"""Refresh the planner's statistics after catching up this many events."""
+
 EVERYTHING = "9999-12-30T00:00:00.000000"
 """The knowledge time that sees every row still open: 'known at' now."""
 
 
 def _known(moment: datetime | None) -> str:
     return utc_text(moment) if moment is not None else EVERYTHING
+
+
+def knowledge(moment: str) -> tuple[str, tuple[str, ...]]:
+    """The SQL condition "known at ``moment``" and its parameters.
+
+    Known now is an equality (the row is still open), which lets an index that starts with
+    ``known_to`` go straight to the rows that count; an earlier time is a range.
+    """
+    if moment == EVERYTHING:
+        return "known_to = ?", (OPEN_TIME,)
+    return "known_from <= ? AND known_to > ?", (moment, moment)
 
 
 def _subtree(path: str) -> tuple[str, str]:
@@ -46,8 +60,8 @@ class ReadModels:
 
     def fresh(self) -> None:
         """Apply whatever the log holds that the read models have not seen yet."""
-        if self.runner.behind():
-            self.runner.catch_up()
+        if self.runner.behind() and self.runner.catch_up() >= ANALYZE_AFTER:
+            self.store.analyze()
 
     def org_path(self, org: str) -> str:
         """The org's materialised path; UnknownOrg when it was never registered."""
@@ -63,13 +77,15 @@ class ReadModels:
     ) -> dict[str, Any]:
         """The roster of SPEC §4 for the subtree of ``org``."""
         self.fresh()
-        low, high = _subtree(self.org_path(org))
+        path = self.org_path(org)
+        low, high = _subtree(path)
         day, moment = as_of.isoformat(), _known(known_at)
+        known, known_params = knowledge(moment)
         rows = self.store.fetchall(
-            "SELECT member, org, status, since FROM rm_spans "
-            "WHERE scope >= ? AND scope < ? AND valid_from <= ? AND valid_to > ? "
-            "AND known_from <= ? AND known_to > ? ORDER BY member",
-            (low, high, day, day, moment, moment),
+            f"SELECT member, org, status, since FROM rm_spans{self._hint(path, moment)} "
+            f"WHERE {known} AND valid_to > ? AND valid_from <= ? AND scope >= ? AND scope < ? "
+            "ORDER BY member",
+            (*known_params, day, day, low, high),
         )
         return {
             "org": org,
@@ -82,19 +98,47 @@ class ReadModels:
             ],
         }
 
-    def roster_counts(self, path: str, day: str, moment: str) -> tuple[int, int, int]:
-        """(members, in transit, with a dossier recorded by ``day``) on the roster."""
+    def roster_counts(self, path: str, days: list[str], moment: str) -> list[tuple[int, int, int]]:
+        """For each day: (members, in transit, with a dossier recorded by then) on the roster.
+
+        One pass over the spans open on any of the days. The whole tree is read through the
+        index that starts with ``valid_to`` (few spans are still open on a recent date); a
+        subtree through the index that starts with its scope.
+        """
         low, high = _subtree(path)
+        sums = ", ".join(
+            "coalesce(sum(CASE WHEN valid_from <= ? AND valid_to > ? THEN 1 ELSE 0 END), 0), "
+            "coalesce(sum(CASE WHEN valid_from <= ? AND valid_to > ? "
+            "AND status = 'in_transit' THEN 1 ELSE 0 END), 0), "
+            "coalesce(sum(CASE WHEN valid_from <= ? AND valid_to > ? "
+            "AND dossier_on <= ? THEN 1 ELSE 0 END), 0)"
+            for _ in days
+        )
+        params: list[str] = []
+        for day in days:
+            params += [day, day, day, day, day, day, day]
+        known, known_params = knowledge(moment)
         row = self.store.fetchone(
-            "SELECT count(*), "
-            "coalesce(sum(CASE WHEN status = 'in_transit' THEN 1 ELSE 0 END), 0), "
-            "coalesce(sum(CASE WHEN dossier_on <= ? THEN 1 ELSE 0 END), 0) FROM rm_spans "
-            "WHERE scope >= ? AND scope < ? AND valid_from <= ? AND valid_to > ? "
-            "AND known_from <= ? AND known_to > ?",
-            (day, low, high, day, day, moment, moment),
+            f"SELECT {sums} FROM rm_spans{self._hint(path, moment)} "
+            f"WHERE {known} AND valid_to > ? AND valid_from <= ? AND scope >= ? AND scope < ?",
+            (*params, *known_params, min(days), max(days), low, high),
         )
         assert row is not None
-        return int(row[0]), int(row[1]), int(row[2])
+        values = [int(v) for v in row]
+        return [(values[i], values[i + 1], values[i + 2]) for i in range(0, len(values), 3)]
+
+    def _hint(self, path: str, moment: str) -> str:
+        """SQLite's index choice for roster scans (PostgreSQL's planner has statistics).
+
+        The whole tree as known now: the index that starts with ``known_to`` (rows still open
+        on the date). A subtree, or an earlier knowledge time: the index that starts with scope.
+        """
+        if self.store.is_postgres:
+            return ""
+        whole = path.count("/") <= 2 and moment == EVERYTHING
+        # Looked up each time: a rebuild in any process renames the indexes.
+        name = self.store.index_on("rm_spans", "known_to" if whole else "scope")
+        return f" INDEXED BY {name}" if name else ""
 
     # --- annual statistics ------------------------------------------------------------------
 
@@ -104,24 +148,49 @@ class ReadModels:
         """The annual report of SPEC §4 for the subtree of ``org`` and ``year``."""
         self.fresh()
         path = self.org_path(org)
-        report = self._year(org, path, year, _known(known_at), label)
-        report["previous_year"] = self._year(org, path, year - 1, _known(known_at), label)
+        moment = _known(known_at)
+        ends = [f"{y}-12-31" for y in (year - 2, year - 1, year)]
+        counts = dict(zip(ends, self.roster_counts(path, ends, moment), strict=True))
+        groups = self._event_groups(path, year - 1, year, moment)
+        report = self._year(org, year, label, counts, groups.get(year, []))
+        report["previous_year"] = self._year(org, year - 1, label, counts, groups.get(year - 1, []))
         return report
 
-    def _year(self, org: str, path: str, year: int, moment: str, label: str) -> dict[str, Any]:
-        start_day, end_day = f"{year - 1}-12-31", f"{year}-12-31"
-        at_start, _, _ = self.roster_counts(path, start_day, moment)
-        at_end, in_transit, with_dossier = self.roster_counts(path, end_day, moment)
+    def _event_groups(
+        self, path: str, first: int, last: int, moment: str
+    ) -> dict[int, list[tuple[Any, ...]]]:
+        """The counted facts of the years, grouped in SQL: one row per kind of contribution."""
         low, high = _subtree(path)
+        known, known_params = knowledge(moment)
+        inside_before = "coalesce(scope_before >= ? AND scope_before < ?, FALSE)"
+        inside_after = "coalesce(scope_after >= ? AND scope_after < ?, FALSE)"
         rows = self.store.fetchall(
-            "SELECT type, scope_before, scope_after, readmitted, female, youth_union, "
-            "private_business_owner, population_policy_violation, occupation, years, dossier_on "
-            "FROM rm_events WHERE on_day >= ? AND on_day <= ? "
-            "AND known_from <= ? AND known_to > ? "
+            f"SELECT substr(on_day, 1, 4), type, {inside_before}, {inside_after}, occupation, "
+            "years, count(*), sum(readmitted), sum(female), sum(youth_union), "
+            "sum(private_business_owner), sum(population_policy_violation), "
+            "sum(CASE WHEN dossier_on <= substr(on_day, 1, 4) || '-12-31' THEN 1 ELSE 0 END) "
+            f"FROM rm_events WHERE on_day >= ? AND on_day <= ? AND {known} "
             "AND ((scope_before >= ? AND scope_before < ?) "
-            "OR (scope_after >= ? AND scope_after < ?))",
-            (f"{year}-01-01", end_day, moment, moment, low, high, low, high),
-        )
+            "OR (scope_after >= ? AND scope_after < ?)) "
+            "GROUP BY 1, 2, 3, 4, 5, 6",
+            (low, high, low, high, f"{first}-01-01", f"{last}-12-31", *known_params,
+             low, high, low, high),
+        )  # fmt: skip
+        groups: dict[int, list[tuple[Any, ...]]] = {}
+        for row in rows:
+            groups.setdefault(int(row[0]), []).append(row[1:])
+        return groups
+
+    def _year(
+        self,
+        org: str,
+        year: int,
+        label: str,
+        counts_at: dict[str, tuple[int, int, int]],
+        groups: list[tuple[Any, ...]],
+    ) -> dict[str, Any]:
+        at_start = counts_at[f"{year - 1}-12-31"][0]
+        at_end, in_transit, with_dossier = counts_at[f"{year}-12-31"]
         counts = dict.fromkeys(
             ("admitted", "readmitted", "probation_completed", "transferred_in", "transferred_out",
              "internal_moves", "badges_awarded", "expelled", "removed", "resigned", "died",
@@ -136,40 +205,40 @@ class ReadModels:
             kind,
             before,
             after,
+            job,
+            years,
+            n,
             readmitted,
             female,
             youth,
             owner,
             violation,
-            job,
-            years,
             dossier,
-        ) in rows:
-            inside_before = before is not None and low <= before < high
-            inside_after = after is not None and low <= after < high
+        ) in groups:
+            inside_before, inside_after = bool(before), bool(after)
             name = kind.split(".", 1)[1]
             if name == "admitted":
                 if not inside_after:
                     continue
-                counts["admitted"] += 1
+                counts["admitted"] += n
                 counts["readmitted"] += readmitted
                 by["female"] += female
                 by["youth_union"] += youth
                 by["private_business_owner"] += owner
                 by["population_policy_violation"] += violation
-                occupations[job] = occupations.get(job, 0) + 1
-                counts["admitted_with_dossier"] += int(dossier <= end_day)
+                occupations[job] = occupations.get(job, 0) + n
+                counts["admitted_with_dossier"] += dossier
             elif name == "transferred_in":
-                counts["transferred_in"] += int(inside_after and not inside_before)
+                counts["transferred_in"] += n if inside_after and not inside_before else 0
             elif name == "transferred_out":
                 if inside_before:
-                    counts["internal_moves" if inside_after else "transferred_out"] += 1
+                    counts["internal_moves" if inside_after else "transferred_out"] += n
             elif inside_before:
                 if name == "badge_awarded":
-                    counts["badges_awarded"] += 1
-                    badges[str(years)] += 1
+                    counts["badges_awarded"] += n
+                    badges[str(years)] += n
                 else:
-                    counts[name] += 1
+                    counts[name] += n
         balance = (
             at_start + counts["admitted"] + counts["transferred_in"] - counts["transferred_out"]
             - counts["expelled"] - counts["removed"] - counts["resigned"] - counts["died"]
@@ -207,17 +276,17 @@ class ReadModels:
         """The member view of SPEC §4; a member the ledger never heard of is ``not_member``."""
         self.fresh()
         day, moment = as_of.isoformat(), _known(known_at)
+        known, known_params = knowledge(moment)
         state = self.store.fetchone(
             "SELECT status, standing, org, to_org, first_admission, gap_days, frozen_on, badges, "
             "exempt, away FROM rm_states WHERE member = ? AND valid_from <= ? AND valid_to > ? "
-            "AND known_from <= ? AND known_to > ?",
-            (member, day, day, moment, moment),
+            f"AND {known}",
+            (member, day, day, *known_params),
         )
         facts = self.store.fetchall(
             "SELECT fact_id, type, on_day, recorded_at, retracted, anomaly FROM rm_facts "
-            "WHERE member = ? AND on_day <= ? AND known_from <= ? AND known_to > ? "
-            "ORDER BY on_day, seq",
-            (member, day, moment, moment),
+            f"WHERE member = ? AND on_day <= ? AND {known} ORDER BY on_day, seq",
+            (member, day, *known_params),
         )
         status, standing, org, to_org, first, gap, frozen, badges, exempt, away = state or (
             "not_member", None, None, None, None, 0, None, "[]", 0, 0,

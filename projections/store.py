@@ -68,10 +68,20 @@ TABLES: dict[str, str] = {
 
 INDEXES: dict[str, list[str]] = {
     "rm_spans": [
+        # A subtree's roster: a range of scopes.
         "scope, valid_from, valid_to, known_from, known_to, status, dossier_on",
+        # The whole tree as known now on a recent date: of the rows known now (known_to open),
+        # those still valid on the date are few.
+        "known_to, valid_to, valid_from, scope, known_from, status, dossier_on",
         "member, known_to",
     ],
-    "rm_events": ["on_day, type", "member, known_to"],
+    "rm_events": [
+        # Covering: the annual report reads a year of facts without touching the table.
+        "on_day, known_to, type, scope_before, scope_after, occupation, years, readmitted, "
+        "female, youth_union, private_business_owner, population_policy_violation, dossier_on, "
+        "known_from",
+        "member, known_to",
+    ],
     "rm_states": ["member, valid_from", "member, known_to"],
     "rm_facts": ["member, on_day, seq", "member, known_to"],
     "rm_counts": ["org, on_day"],
@@ -164,6 +174,18 @@ class Store:
             raise
         self._sqlite.execute("COMMIT")
 
+    def index_on(self, table: str, leading: str) -> str | None:
+        """The name of the index of ``table`` whose first column is ``leading`` (SQLite only)."""
+        row = self.fetchone(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql LIKE ?",
+            (table, f"%({leading},%"),
+        )
+        return str(row[0]) if row else None
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics after a large change."""
+        self.execute("ANALYZE")
+
     def table_exists(self, name: str) -> bool:
         """True when the table exists."""
         if self.is_postgres:
@@ -172,17 +194,30 @@ class Store:
         return self.fetchone("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)) is not None
 
     def create_tables(self, suffix: str = "") -> None:
-        """Create the read-model tables (named ``NAME + suffix``) with their indexes."""
+        """Create the read-model tables (named ``NAME + suffix``) and any missing index."""
         for name, columns in TABLES.items():
             table = name + suffix
-            if self.table_exists(table):
-                continue
-            if self.is_postgres:
-                columns = columns.replace(" TEXT", ' TEXT COLLATE "C"')
-            self.execute(f"CREATE TABLE {table} ({columns})")
+            if not self.table_exists(table):
+                if self.is_postgres:
+                    columns = columns.replace(" TEXT", ' TEXT COLLATE "C"')
+                self.execute(f"CREATE TABLE {table} ({columns})")
             for index_columns in INDEXES.get(name, []):
-                token = uuid.uuid4().hex[:10]
-                self.execute(f"CREATE INDEX ix_{name}_{token} ON {table} ({index_columns})")
+                if not self._has_index(table, index_columns):
+                    token = uuid.uuid4().hex[:10]
+                    self.execute(f"CREATE INDEX ix_{name}_{token} ON {table} ({index_columns})")
+
+    def _has_index(self, table: str, columns: str) -> bool:
+        if self.is_postgres:
+            rows = self.fetchall(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename = ?",
+                (table,),
+            )
+        else:
+            rows = self.fetchall(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table,)
+            )
+        return any(f"({columns})" in str(row[0]) for row in rows)
 
     def drop_tables(self, suffix: str) -> None:
         """Drop the read-model tables named ``NAME + suffix``."""
