@@ -91,6 +91,10 @@ TRACKING = (
     "CREATE TABLE IF NOT EXISTS rm_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 )
 
+LAYOUT_VERSION = 1
+"""Bumped whenever the read-model tables change shape. Read models are disposable: a database
+whose tables have another layout gets them dropped and re-derived from the event log."""
+
 
 def utc_text(moment: datetime) -> str:
     """A knowledge time as sortable UTC text."""
@@ -119,7 +123,7 @@ class Store:
                 database.env["SQLITE_DBNAME"], uri=True, isolation_level=None, timeout=30
             )
             self._sqlite.execute("PRAGMA journal_mode=WAL")
-        with setup_lock(database):
+        with setup_lock(database), self.transaction():
             self.ensure_tables()
 
     def close(self) -> None:
@@ -230,6 +234,16 @@ class Store:
             self.execute(f"ALTER TABLE {name + from_suffix} RENAME TO {name + to_suffix}")
 
     def ensure_tables(self) -> None:
-        """Create the tables and the tracking table on first use."""
+        """Create the tables and the tracking table on first use; reset an outdated layout."""
         self.execute(TRACKING)
+        self.execute("CREATE TABLE IF NOT EXISTS rm_layout (version INTEGER NOT NULL)")
+        row = self.fetchone("SELECT max(version) FROM rm_layout")
+        found = row[0] if row else None
+        if found != LAYOUT_VERSION:
+            # Tables of another layout (or none yet): start the read models from scratch.
+            self.drop_tables("")
+            self.drop_tables("_rebuild")
+            self.execute("DELETE FROM rm_tracking")
+            self.execute("DELETE FROM rm_layout")
+            self.execute("INSERT INTO rm_layout (version) VALUES (?)", (LAYOUT_VERSION,))
         self.create_tables()
