@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -254,12 +255,14 @@ class WriterLock:
     def hold(self) -> Iterator[None]:
         """Hold the lock for the duration of the block."""
         if self.database.is_postgres:
+            # One ledger per schema: writers to other schemas of the database do not wait.
+            key = self.ADVISORY_KEY ^ zlib.crc32(self.database.env["POSTGRES_SCHEMA"].encode())
             with self.datastore.get_connection() as conn:
-                conn.execute("SELECT pg_advisory_lock(%s)", (self.ADVISORY_KEY,))
+                conn.execute("SELECT pg_advisory_lock(%s)", (key,))
                 try:
                     yield
                 finally:
-                    conn.execute("SELECT pg_advisory_unlock(%s)", (self.ADVISORY_KEY,))
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
             return
         if self.database.lock_path is None:
             yield

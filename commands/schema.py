@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -64,7 +65,16 @@ Occupation = Literal[
     "retired",
     "other",
 ]
-Milestone = Literal[30, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90]
+
+
+def _milestone(value: int) -> int:
+    if value not in ft.BADGE_MILESTONES:
+        raise ValueError(f"years must be one of {', '.join(map(str, ft.BADGE_MILESTONES))}")
+    return value
+
+
+# A strict int first: a Literal would let 30.0 (== 30) through.
+Milestone = Annotated[int, Field(strict=True), AfterValidator(_milestone)]
 
 
 class _Strict(BaseModel):

@@ -256,8 +256,20 @@ def check(state: MemberState, fact: Fact) -> None:
     rule(state, fact)
 
 
+_STATUS_WORDS = {
+    "not_member": "member is not a member",
+    "died": "member has died",
+    "expelled": "member was expelled",
+    "removed": "member was removed",
+    "resigned": "member resigned",
+    "transferred_away": "member was transferred away",
+}
+
+
 def _where(state: MemberState) -> str:
-    return f"member is {state.status}" + (f" in {state.org}" if state.org else "")
+    words = _STATUS_WORDS.get(state.status, f"member is {state.status}")
+    preposition = "from" if state.phase not in (PLACED, IN_TRANSIT) else "in"
+    return words + (f" ({preposition} {state.org})" if state.org else "")
 
 
 def _need_placed(state: MemberState, fact: Fact) -> None:

@@ -88,7 +88,7 @@ def derive(facts: Sequence[Fact], path_of: PathOf) -> Derived:
         spans=frozenset(_spans(steps, path_of, dossier)),
         events=frozenset(_events(steps, path_of, dossier)),
         states=frozenset(_states(steps)),
-        facts=frozenset(_fact_rows(facts, outcome.inert_ids)),
+        facts=frozenset(_fact_rows(facts, outcome.steps, path_of)),
     )
 
 
@@ -174,6 +174,12 @@ def _states(steps: Sequence) -> list[Row]:  # type: ignore[type-arg]
                 orjson.dumps(sorted(state.badges)).decode(),
                 int(state.exempt),
                 int(state.away_since is not None),
+                _iso(state.probation_start) if state.standing == "probationary" else None,
+                state.entry_fact if state.standing == "probationary" else None,
+                _iso(state.away_since),
+                state.away_fact,
+                state.transfer_fact if state.phase == IN_TRANSIT else None,
+                _iso(state.transfer_on) if state.phase == IN_TRANSIT else None,
                 day.isoformat(),
                 until,
             )
@@ -181,21 +187,39 @@ def _states(steps: Sequence) -> list[Row]:  # type: ignore[type-arg]
     return rows
 
 
-def _fact_rows(facts: Sequence[Fact], inert: set[str]) -> list[Row]:
+def _fact_rows(facts: Sequence[Fact], steps: Sequence, path_of: PathOf) -> list[Row]:  # type: ignore[type-arg]
+    """Each fact with its flags, the member's org, and the roster scopes around it."""
     retracted = {f.target for f in facts if f.type == ft.RETRACTED}
-    return [
-        (
-            f.id,
-            f.type,
-            f.on.isoformat(),
-            f.recorded_at.isoformat(),
-            f.seq,
-            int(f.id in retracted),
-            int(f.id in inert),
+    where = {
+        step.fact.id: (
+            int(step.inert),
+            step.after.org or step.before.org,
+            scope_of(step.before, path_of),
+            scope_of(step.after, path_of),
         )
-        for f in facts
-        if f.type != ft.RETRACTED
-    ]
+        for step in steps
+    }
+    rows: list[Row] = []
+    for f in facts:
+        if f.type == ft.RETRACTED:
+            continue
+        inert, org, before, after = where.get(f.id, (0, None, None, None))
+        rows.append(
+            (
+                f.id,
+                f.type,
+                f.on.isoformat(),
+                f.recorded_at.isoformat(),
+                f.seq,
+                int(f.id in retracted),
+                inert,
+                org,
+                before,
+                after,
+                f.recorded_at.date().isoformat(),
+            )
+        )
+    return rows
 
 
 def _iso(day: date | None) -> str | None:

@@ -44,6 +44,8 @@ TABLES: dict[str, str] = {
         "member TEXT NOT NULL, row_key BIGINT NOT NULL, status TEXT NOT NULL, standing TEXT, "
         "org TEXT, to_org TEXT, first_admission TEXT, gap_days INTEGER NOT NULL, "
         "frozen_on TEXT, badges TEXT NOT NULL, exempt INTEGER NOT NULL, away INTEGER NOT NULL, "
+        "probation_start TEXT, entry_fact TEXT, away_since TEXT, away_fact TEXT, "
+        "transfer_fact TEXT, transfer_on TEXT, "
         "valid_from TEXT NOT NULL, valid_to TEXT NOT NULL, "
         "known_from TEXT NOT NULL, known_to TEXT NOT NULL"
     ),
@@ -52,6 +54,7 @@ TABLES: dict[str, str] = {
         "member TEXT NOT NULL, row_key BIGINT NOT NULL, fact_id TEXT NOT NULL, "
         "type TEXT NOT NULL, on_day TEXT NOT NULL, recorded_at TEXT NOT NULL, "
         "seq INTEGER NOT NULL, retracted INTEGER NOT NULL, anomaly INTEGER NOT NULL, "
+        "org TEXT, scope_before TEXT, scope_after TEXT, recorded_on TEXT NOT NULL, "
         "known_from TEXT NOT NULL, known_to TEXT NOT NULL"
     ),
     # The org tree: materialised paths ("/hp/d01/c01/") make a subtree a range of text.
@@ -83,7 +86,7 @@ INDEXES: dict[str, list[str]] = {
         "member, known_to",
     ],
     "rm_states": ["member, valid_from", "member, known_to"],
-    "rm_facts": ["member, on_day, seq", "member, known_to"],
+    "rm_facts": ["member, on_day, seq", "member, known_to", "on_day, known_to"],
     "rm_counts": ["org, on_day"],
 }
 
@@ -91,7 +94,7 @@ TRACKING = (
     "CREATE TABLE IF NOT EXISTS rm_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 )
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 """Bumped whenever the read-model tables change shape. Read models are disposable: a database
 whose tables have another layout gets them dropped and re-derived from the event log."""
 

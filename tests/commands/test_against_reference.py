@@ -259,11 +259,6 @@ def _org(org: str, parent: str | None = None) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug (minor): a badge with `years: 30.0` (a JSON float) is accepted as the "
-    "30-year milestone, while `count: 5.0` is refused; milestones are integers (SPEC §2)",
-)
 def test_a_badge_milestone_must_be_an_integer(app: LedgerApplication) -> None:
     record_fact(app, _org("hp"))
     record_fact(app, _org("c1", "hp"))
