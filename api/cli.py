@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Annotated, Any, NoReturn
 import orjson
 import typer
 
-from api import annual_text, render
+from api import annual_text, exports, render
 from api.settings import Settings
 from api.timeparse import parse_day, parse_known_at
 from commands.application import LedgerApplication, local_now
@@ -36,6 +36,13 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON of SPEC §4/§5.")]
+FormatOption = Annotated[
+    str,
+    typer.Option("--format", help="text (default), csv or xlsx (xlsx needs --out)."),
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write the report to this file instead of stdout.")
+]
 KnownAtOption = Annotated[
     str | None,
     typer.Option(
@@ -157,21 +164,23 @@ def roster_command(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date (default: today).")] = None,
     known_at: KnownAtOption = None,
     json_output: JsonOption = False,
+    fmt: FormatOption = "text",
+    out: OutOption = None,
     db: DbOption = None,
 ) -> None:
     """List the members on the roster of an org's subtree as of a date."""
     now = local_now()
     day = _day(as_of, now.date())
     moment, label = _known_at(known_at, now)
+    _check_format(fmt, out)
     with _read_models(db) as models:
         roster = _answer(lambda: models.roster(org, as_of=day, known_at=moment, label=label))
-    if json_output:
-        _print_json(roster)
-    else:
-        typer.echo(render.roster(roster))
+    _emit("roster", roster, json_output, fmt, out, render.roster)
 
 
-report_app = typer.Typer(help="Reports: annual statistics.", no_args_is_help=True)
+report_app = typer.Typer(
+    help="Reports: annual statistics, badges due, data quality.", no_args_is_help=True
+)
 app.add_typer(report_app, name="report")
 
 
@@ -182,18 +191,88 @@ def annual_command(
     known_at: KnownAtOption = None,
     json_output: JsonOption = False,
     lang: Annotated[str, typer.Option("--lang", help="vi (default) or en.")] = "vi",
+    fmt: FormatOption = "text",
+    out: OutOption = None,
     db: DbOption = None,
 ) -> None:
     """The annual statistics of an org's subtree, with the previous year for comparison."""
     if lang not in ("vi", "en"):
         _fail(f"--lang must be vi or en, not {lang!r}")
+    _check_format(fmt, out)
     moment, label = _known_at(known_at, local_now())
     with _read_models(db) as models:
         report = _answer(lambda: models.annual(org, year=year, known_at=moment, label=label))
+    _emit("annual", report, json_output, fmt, out, lambda r: annual_text.render(r, lang))
+
+
+@report_app.command("badges")
+def badges_command(
+    org: Annotated[str, typer.Argument(help="The org whose subtree is reported.")],
+    on: Annotated[str | None, typer.Option("--on", help="Date (default: today).")] = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Members whose highest party-age milestone reached is not yet awarded."""
+    day = _day(on, local_now().date())
+    with _read_models(db) as models:
+        report = _answer(lambda: models.badges_due(org, on=day))
     if json_output:
         _print_json(report)
     else:
-        typer.echo(annual_text.render(report, lang))
+        typer.echo(render.badges_due(report))
+
+
+@report_app.command("quality")
+def quality_command(
+    org: Annotated[str, typer.Argument(help="The org whose subtree is checked.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date (default: today).")] = None,
+    known_at: KnownAtOption = None,
+    json_output: JsonOption = False,
+    fmt: FormatOption = "text",
+    out: OutOption = None,
+    db: DbOption = None,
+) -> None:
+    """Data-quality findings: overdue transfers and probations, late reports, anomalies…"""
+    now = local_now()
+    day = _day(as_of, now.date())
+    moment, label = _known_at(known_at, now)
+    _check_format(fmt, out)
+    with _read_models(db) as models:
+        report = _answer(lambda: models.quality(org, as_of=day, known_at=moment, label=label))
+    _emit("quality", report, json_output, fmt, out, render.quality)
+
+
+def _check_format(fmt: str, out: Path | None) -> None:
+    if fmt not in ("text", "csv", "xlsx"):
+        _fail(f"--format must be text, csv or xlsx, not {fmt!r}")
+    if fmt == "xlsx" and out is None:
+        _fail("--format xlsx needs --out FILE")
+
+
+def _emit(
+    kind: str,
+    report: dict[str, Any],
+    json_output: bool,
+    fmt: str,
+    out: Path | None,
+    as_text: Callable[[dict[str, Any]], str],
+) -> None:
+    if fmt == "xlsx":
+        assert out is not None
+        exports.to_xlsx(kind, report, out)
+        typer.echo(f"{kind} report written to {out}")
+        return
+    if json_output:
+        text = orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n"
+    elif fmt == "csv":
+        text = exports.to_csv(kind, report)
+    else:
+        text = as_text(report) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"{kind} report written to {out}")
 
 
 @app.command("rebuild")

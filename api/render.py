@@ -102,3 +102,27 @@ def roster(view: dict[str, Any]) -> str:
     for row in view["members"]:
         lines.append(f"  {row['member']:<20} {row['org']:<20} {row['status']:<13} {row['since']}")
     return "\n".join(lines)
+
+
+def badges_due(view: dict[str, Any]) -> str:
+    """The badges-due report as text."""
+    lines = [f"badges due in {view['org']} on {view['on']}: {len(view['due'])} members"]
+    for row in view["due"]:
+        lines.append(
+            f"  {row['member']:<20} {row['years']}-year badge (party age {row['party_age_years']})"
+        )
+    return "\n".join(lines)
+
+
+def quality(view: dict[str, Any]) -> str:
+    """The quality report as text: the counts, then every finding."""
+    total = sum(view["counts"].values())
+    lines = [
+        f"data quality of {view['org']} as of {view['as_of']} (known at {view['known_at']}): "
+        f"{total} findings"
+    ]
+    lines += [f"  {kind:<22} {count}" for kind, count in view["counts"].items()]
+    for f in view["findings"]:
+        who = f["member"] or "-"
+        lines.append(f"  [{f['kind']}] {f['org']} {who} {f['fact'] or '-'}: {f['detail']}")
+    return "\n".join(lines)

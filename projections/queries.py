@@ -15,6 +15,7 @@ from commands.application import LedgerApplication
 from ledger.dates import party_age_years
 from ledger.errors import UnknownOrg
 from ledger.facts import BADGE_MILESTONES, OCCUPATIONS
+from projections import quality
 from projections.member_view import member_view
 from projections.runner import ProjectionRunner
 from projections.store import OPEN_TIME, Store, utc_text
@@ -62,6 +63,25 @@ class ReadModels:
         """Apply whatever the log holds that the read models have not seen yet."""
         if self.runner.behind() and self.runner.catch_up() >= ANALYZE_AFTER:
             self.store.analyze()
+
+    def subtree(self, org: str) -> tuple[str, str]:
+        """Bounds of the scopes in the subtree of ``org``."""
+        return _subtree(self.org_path(org))
+
+    @staticmethod
+    def known(moment: str) -> tuple[str, tuple[str, ...]]:
+        """The SQL condition "known at ``moment``" (see ``knowledge``)."""
+        return knowledge(moment)
+
+    def badges_due(self, org: str, *, on: date) -> dict[str, Any]:
+        """The badges-due report of SPEC §4."""
+        return quality.badges_due(self, org, on)
+
+    def quality(
+        self, org: str, *, as_of: date, known_at: datetime | None, label: str
+    ) -> dict[str, Any]:
+        """The data-quality report of SPEC §4."""
+        return quality.quality(self, org, as_of, _known(known_at), label)
 
     def org_path(self, org: str) -> str:
         """The org's materialised path; UnknownOrg when it was never registered."""
