@@ -127,6 +127,7 @@ def main() -> None:
     models = ReadModels(app)
     started = time.perf_counter()
     events = models.runner.catch_up()
+    models.store.analyze()  # as ReadModels.fresh does after a large catch-up
     projected = time.perf_counter() - started
     print(
         f"projections: {events:,} events in {projected:.0f} s = {events / projected:,.0f} events/s"

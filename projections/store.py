@@ -190,8 +190,15 @@ class Store:
         return str(row[0]) if row else None
 
     def analyze(self) -> None:
-        """Refresh the planner's statistics after a large change."""
-        self.execute("ANALYZE")
+        """Refresh the planner's statistics after a large change.
+
+        On PostgreSQL also VACUUM, which sets the visibility map that index-only scans need.
+        """
+        if not self.is_postgres:
+            self.execute("ANALYZE")
+            return
+        for table in TABLES:
+            self.execute(f"VACUUM (ANALYZE) {table}")
 
     def table_exists(self, name: str) -> bool:
         """True when the table exists."""
