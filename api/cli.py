@@ -81,6 +81,13 @@ def _day(text: str | None, default: date) -> date:
         _fail(str(err))
 
 
+def _when(as_of: str | None, known_at: str | None) -> tuple[date, datetime | None, str]:
+    """The as-of date (default today), the knowledge time (None: now) and its label."""
+    now = local_now()
+    moment, label = _known_at(known_at, now)
+    return _day(as_of, now.date()), moment, label
+
+
 def _known_at(text: str | None, now: datetime) -> tuple[datetime | None, str]:
     if text is None:
         return None, now.isoformat()
@@ -147,9 +154,7 @@ def member_command(
     db: DbOption = None,
 ) -> None:
     """Show a member as of a date, as known at a time."""
-    now = local_now()
-    day = _day(as_of, now.date())
-    moment, label = _known_at(known_at, now)
+    day, moment, label = _when(as_of, known_at)
     with _read_models(db) as models:
         view = models.member(member, as_of=day, known_at=moment, label=label)
     if json_output:
@@ -169,9 +174,7 @@ def roster_command(
     db: DbOption = None,
 ) -> None:
     """List the members on the roster of an org's subtree as of a date."""
-    now = local_now()
-    day = _day(as_of, now.date())
-    moment, label = _known_at(known_at, now)
+    day, moment, label = _when(as_of, known_at)
     _check_format(fmt, out)
     with _read_models(db) as models:
         roster = _answer(lambda: models.roster(org, as_of=day, known_at=moment, label=label))
@@ -233,9 +236,7 @@ def quality_command(
     db: DbOption = None,
 ) -> None:
     """Data-quality findings: overdue transfers and probations, late reports, anomalies…"""
-    now = local_now()
-    day = _day(as_of, now.date())
-    moment, label = _known_at(known_at, now)
+    day, moment, label = _when(as_of, known_at)
     _check_format(fmt, out)
     with _read_models(db) as models:
         report = _answer(lambda: models.quality(org, as_of=day, known_at=moment, label=label))
