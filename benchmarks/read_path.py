@@ -23,7 +23,7 @@ from typing import Any
 from commands.application import LedgerApplication
 from commands.record import import_facts
 from ledger.dates import add_months, add_years
-from projections.queries import ReadModels
+from projections.queries import EVERYTHING, ReadModels
 
 END = date(2022, 12, 31)
 
@@ -139,7 +139,7 @@ def main() -> None:
     baseline = 0.0
     city = models.org_path("hp")
     committee = models.org_path("hp.d07")
-    everything = "9999-12-30T00:00:00.000000"
+    everything = EVERYTHING
     rng = random.Random(1)
     days = [date(1960, 1, 1) + timedelta(days=rng.randrange(22_000)) for _ in range(7)]
     queries: list[tuple[str, Callable[[], Any]]] = [

@@ -3,7 +3,8 @@
 The read models live in the same database as the event log. SQL is written once with ``?``
 placeholders; the PostgreSQL wrapper converts them. Dates are stored as ISO text
 (``YYYY-MM-DD``) and knowledge times as UTC text (``YYYY-MM-DDTHH:MM:SS.ffffff``), so both
-sort correctly as text on both backends; ``OPEN_DAY`` / ``OPEN_TIME`` stand for "not yet".
+sort correctly as text on both backends; ``OPEN_DAY`` / ``OPEN_TIME`` stand for "not yet" and
+sort after every real date and time (even 9999-12-31).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import psycopg
 
 from commands.persistence import Database, setup_lock
 
-OPEN_DAY = "9999-12-31"
-OPEN_TIME = "9999-12-31T00:00:00.000000"
+OPEN_DAY = "9999-99-99"
+OPEN_TIME = "9999-99-99T99:99:99.999999"
 
 TABLES: dict[str, str] = {
     # Where each member is on the roster: one row per interval of an unchanged position.
@@ -94,7 +95,7 @@ TRACKING = (
     "CREATE TABLE IF NOT EXISTS rm_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 )
 
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 """Bumped whenever the read-model tables change shape. Read models are disposable: a database
 whose tables have another layout gets them dropped and re-derived from the event log."""
 

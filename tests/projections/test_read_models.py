@@ -852,7 +852,7 @@ def test_rebuild_answers_like_the_incrementally_maintained_read_models(
         store.close()
 
 
-# --- read-model bugs, kept as strict xfails ---------------------------------------------------
+# --- the far end of time: 'not yet' sentinels must sort after every real date and time -------
 
 
 def one_member(app: LedgerApplication) -> None:
@@ -860,11 +860,6 @@ def one_member(app: LedgerApplication) -> None:
     record_fact(app, admitted("m1", "c1", "2020-01-01"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read-model bug: as_of 9999-12-31 (date.max) is the store's OPEN_DAY 'not yet' "
-    "sentinel, so open spans are not found: the roster is empty, the member not_member",
-)
 def test_roster_as_of_the_last_representable_day(
     app: LedgerApplication, models: ReadModels
 ) -> None:
@@ -873,11 +868,6 @@ def test_roster_as_of_the_last_representable_day(
     assert [line["member"] for line in roster["members"]] == ["m1"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read-model bug: the annual report of 9999 is not balanced (members_at_end 0, "
-    "nothing counted out) because its end day is the OPEN_DAY sentinel",
-)
 def test_annual_report_of_year_9999_balances(app: LedgerApplication, models: ReadModels) -> None:
     one_member(app)
     report = models.annual("c1", year=9999, known_at=None, label="L")
@@ -885,11 +875,6 @@ def test_annual_report_of_year_9999_balances(app: LedgerApplication, models: Rea
     assert report["members_at_end"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read-model bug: a knowledge time at or after 9999-12-31T00:00Z reaches the "
-    "store's OPEN_TIME 'not yet' sentinel, so nothing is known at all",
-)
 def test_known_at_far_in_the_future_knows_everything(
     app: LedgerApplication, models: ReadModels
 ) -> None:
