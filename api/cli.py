@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -274,6 +276,73 @@ def _emit(
     else:
         out.write_text(text, encoding="utf-8")
         typer.echo(f"{kind} report written to {out}")
+
+
+@app.command("demo")
+def demo_command(
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the generated history.")] = 2021,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the history as JSON Lines here.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Generate the Hải Phòng history, import it like any file and bring the reports up to date."""
+    from commands.demo import generate
+
+    started = time.perf_counter()
+    facts = [orjson.dumps(fact) for fact in generate(seed)]
+    generated = time.perf_counter() - started
+    if out is not None:
+        with out.open("wb") as handle:
+            for line in facts:
+                handle.write(line + b"\n")
+    url = db or Settings().database_url
+    with _read_models(url) as models:
+        started = time.perf_counter()
+        # A projection worker follows the log in another process while this one imports:
+        # the two use both cores, and the worker's batches commit independently.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "project", "--follow", "--db", url],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            with render.progress(len(facts), "importing") as advance:
+                summary = import_facts(models.app, facts, progress=advance)
+        finally:
+            worker.terminate()  # safe at any point: a batch commits whole or not at all
+            worker.wait()
+        imported = time.perf_counter() - started
+        started = time.perf_counter()
+        behind = (models.app.recorder.max_notification_id() or 0) - models.runner.position()
+        with render.progress(behind, "projecting") as advance:
+            models.fresh(progress=advance)
+        projected = time.perf_counter() - started
+    typer.echo(
+        f"demo history (seed {seed}): {len(facts):,} facts generated in {generated:.1f} s"
+        + (f", written to {out}" if out else "")
+    )
+    typer.echo(render.import_summary(summary, None))
+    typer.echo(
+        f"import {imported:.1f} s ({len(facts) / max(imported, 1e-9):,.0f} facts/s), "
+        f"read models {projected:.1f} s"
+    )
+    raise typer.Exit(1 if summary.rejected else 0)
+
+
+@app.command("project")
+def project_command(
+    follow: Annotated[
+        bool, typer.Option("--follow", help="Keep following the log until interrupted.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Bring the read models up to date with the event log (a projection worker)."""
+    with _read_models(db) as models:
+        applied = models.runner.catch_up()
+        while follow:
+            time.sleep(0.2)
+            applied += models.runner.catch_up()
+    typer.echo(f"read models up to date ({applied} events applied)")
 
 
 @app.command("rebuild")

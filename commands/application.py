@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
@@ -69,6 +69,7 @@ class LedgerApplication(Application[UUID]):
         self._cache = _LRU(CACHE_SIZE)
         self._seen_position: int | None = None
         self._writing = False
+        self._absent: set[UUID] = set()
         self.writer_lock = WriterLock(self.database, self.recorder.datastore)  # type: ignore[attr-defined]
 
     def construct_transcoder(self) -> Transcoder:
@@ -100,12 +101,36 @@ class LedgerApplication(Application[UUID]):
         """Subjects (``member:ID``, ``org:ID``) that ever referenced ``org``."""
         return self.recorder.select_links(org)  # type: ignore[attr-defined, no-any-return]
 
+    def prefetch(self, aggregate_ids: Iterable[UUID]) -> None:
+        """Load many aggregates in one query into the writer's cache (inside ``writing``).
+
+        Ids with no stored event are remembered as absent until the next commit, so that a
+        batch of new members costs one query instead of one per member.
+        """
+        if not self._writing:
+            return  # only a writer holding the lock can trust what it caches
+        missing = [i for i in dict.fromkeys(aggregate_ids) if i not in self._cache]
+        if not missing:
+            return
+        stored = self.recorder.select_events_of(missing)  # type: ignore[attr-defined]
+        loaded: dict[UUID, Any] = {}
+        for item in stored:
+            event: Any = self.mapper.to_domain_event(item)
+            loaded[event.originator_id] = event.mutate(loaded.get(event.originator_id))
+        for aggregate_id in missing:
+            if aggregate_id in loaded:
+                self._cache.remember(aggregate_id, loaded[aggregate_id])
+            else:
+                self._absent.add(aggregate_id)
+
     def _get(self, aggregate_id: UUID, cls: type[A]) -> A | None:
         # Readers always go to the store; only a writer holding the lock can trust the cache.
         cached = self._cache.get(aggregate_id) if self._writing else None
         if cached is not None:
             self._cache.move_to_end(aggregate_id)
             return cached  # type: ignore[no-any-return]
+        if self._writing and aggregate_id in self._absent:
+            return None
         try:
             aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -125,6 +150,7 @@ class LedgerApplication(Application[UUID]):
             position = self.recorder.max_notification_id()
             if position != self._seen_position:
                 self._cache.clear()
+            self._absent.clear()
             self._writing = True
             try:
                 yield
@@ -140,6 +166,7 @@ class LedgerApplication(Application[UUID]):
         recordings = self.save(*aggregates, **keys)
         for aggregate in aggregates:
             self._cache.remember(aggregate.id, aggregate)
+            self._absent.discard(aggregate.id)
         if recordings:
             self._seen_position = max(r.notification.id for r in recordings)
 

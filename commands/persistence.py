@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+from uuid import UUID
 
 import orjson
 import psycopg
@@ -102,7 +103,24 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         links: Sequence[LinkRow] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
-        ids = super()._insert_events(c, stored_events, **kwargs)
+        # One executemany instead of one statement per event. The INSERT comes first, so the
+        # transaction takes the write lock before it reads anything (a read first could go
+        # stale under a concurrent writer); the new rowids are then the last ones inserted.
+        c.executemany(
+            self.insert_events_statement,
+            [
+                (
+                    e.originator_id.hex if isinstance(e.originator_id, UUID) else e.originator_id,
+                    e.originator_version,
+                    e.topic,
+                    e.state,
+                )
+                for e in stored_events
+            ],
+        )
+        c.execute("SELECT last_insert_rowid()")
+        last = int(c.fetchone()[0])
+        ids: Sequence[int] = range(last - len(stored_events) + 1, last + 1)
         if fact_rows:
             c.executemany("INSERT INTO ledger_facts VALUES (?, ?, ?, ?)", fact_rows)
         if links:
@@ -118,6 +136,23 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 c.execute(f"SELECT * FROM ledger_facts WHERE fact_id IN ({marks})", chunk)
                 for row in c.fetchall():
                     found[row[0]] = KnownFact(row[0], row[1], row[2], row[3])
+        return found
+
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every stored event of the given aggregates, in (aggregate, version) order."""
+        found: list[StoredEvent] = []
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks([i.hex for i in originator_ids], 500):
+                marks = ",".join("?" * len(chunk))
+                c.execute(
+                    f"SELECT originator_id, originator_version, topic, state FROM "
+                    f"{self.events_table_name} WHERE originator_id IN ({marks}) "
+                    "ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                found.extend(
+                    StoredEvent(UUID(row[0]), row[1], row[2], row[3]) for row in c.fetchall()
+                )
         return found
 
     def select_links(self, org: str) -> list[str]:
@@ -157,6 +192,10 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         self._select_links = SQL(
             "SELECT subject FROM {}.ledger_links WHERE org = %s ORDER BY subject"
         ).format(schema)
+        self._select_events_of = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {}.{} "
+            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        ).format(schema, Identifier(self.events_table_name))
 
     def _insert_events(
         self,
@@ -181,6 +220,17 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             r["fact_id"]: KnownFact(r["fact_id"], r["subject"], r["type"], r["digest"])
             for r in rows
         }
+
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every stored event of the given aggregates, in (aggregate, version) order."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_events_of, (list(originator_ids),))
+            return [
+                StoredEvent(
+                    r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])
+                )
+                for r in curs.fetchall()
+            ]
 
     def select_links(self, org: str) -> list[str]:
         """Subjects (``member:ID`` or ``org:ID``) that ever referenced ``org``."""

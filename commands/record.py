@@ -20,6 +20,7 @@ from commands.persistence import KnownFact
 from commands.schema import ParsedFact, parse_line, parse_object
 from ledger import errors
 from ledger import facts as ft
+from ledger.events import member_uuid, org_uuid
 from ledger.facts import Fact
 from ledger.member import ORG_FIELDS, Member
 from ledger.organization import Organization, OrgInfo
@@ -158,6 +159,12 @@ class _Batch:
         wanted = {p.id for p in items}
         wanted.update(str(p.model.fact) for p in items if p.type == ft.RETRACTED)
         self.known: dict[str, KnownFact] = app.known_facts(sorted(wanted))
+        # Every member and org the batch names, loaded in one query.
+        app.prefetch(
+            [member_uuid(p.model.member) for p in items if hasattr(p.model, "member")]
+            + [org_uuid(p.model.org) for p in items if hasattr(p.model, "org")]
+            + [org_uuid(p.model.to_org) for p in items if getattr(p.model, "to_org", None)]
+        )
         self.pending: dict[UUID, Member | Organization] = {}
         self.members: dict[str, Member] = {}
         self.orgs: dict[str, Organization] = {}

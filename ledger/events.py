@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -48,11 +49,13 @@ def event_fields(fact: Fact) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=65_536)
 def member_uuid(member: str) -> UUID:
     """The aggregate id of a member: stable, derived from the ledger id."""
     return uuid5(NAMESPACE_URL, f"/members/{member}")
 
 
+@lru_cache(maxsize=65_536)
 def org_uuid(org: str) -> UUID:
     """The aggregate id of an organisation."""
     return uuid5(NAMESPACE_URL, f"/orgs/{org}")

@@ -55,7 +55,7 @@ class Stay:
     end: date | None  # exclusive; None while still open
 
 
-@dataclass(slots=True)
+@dataclass
 class MemberState:
     """Where a member stands after some prefix of the timeline."""
 
@@ -534,7 +534,9 @@ def _as_date(value: object) -> date:
 
 
 def _copy(state: MemberState) -> MemberState:
-    copy = MemberState(**{name: getattr(state, name) for name in MemberState.__slots__})
+    # A plain __dict__ copy: replays copy the state once per fact, so this is a hot path.
+    copy = object.__new__(MemberState)
+    copy.__dict__ = state.__dict__.copy()
     copy.badges = dict(state.badges)
     return copy
 

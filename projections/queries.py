@@ -6,6 +6,7 @@ run right after an import sees it, whichever process imported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -59,9 +60,9 @@ class ReadModels:
         """Close the read models' connection."""
         self.store.close()
 
-    def fresh(self) -> None:
+    def fresh(self, progress: Callable[[int], None] | None = None) -> None:
         """Apply whatever the log holds that the read models have not seen yet."""
-        if self.runner.behind() and self.runner.catch_up() >= ANALYZE_AFTER:
+        if self.runner.behind() and self.runner.catch_up(progress) >= ANALYZE_AFTER:
             self.store.analyze()
 
     def subtree(self, org: str) -> tuple[str, str]:

@@ -10,15 +10,14 @@ every query catches up first, which gives read-your-writes across processes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
 from commands.application import LedgerApplication
-from ledger.facts import ORG_COUNT_DECLARED, ORG_DISSOLVED, ORG_REGISTERED, ORG_RENAMED
-from ledger.member import Member
+from ledger.facts import ORG_COUNT_DECLARED, ORG_DISSOLVED, ORG_REGISTERED, ORG_RENAMED, Fact
 from projections.derive import EMPTY, Derived, Row, derive, row_key
 from projections.store import OPEN_TIME, TABLES, Store, utc_text
 
@@ -32,6 +31,19 @@ COLUMNS = {
     table: [c.split()[0] for c in TABLES[table].split(", ") if c.split()[0]]
     for table in TABLE_OF.values()
 }
+
+
+@dataclass
+class Changes:
+    """The statements of one batch, computed before the write transaction."""
+
+    org_statements: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    closes: dict[str, list[tuple[Any, ...]]] = field(
+        default_factory=lambda: {t: [] for t in TABLE_OF.values()}
+    )
+    inserts: dict[str, list[tuple[Any, ...]]] = field(
+        default_factory=lambda: {t: [] for t in TABLE_OF.values()}
+    )
 
 
 class ProjectionRunner:
@@ -79,137 +91,166 @@ class ProjectionRunner:
         done = 0
         while True:
             applied = self.run_batch()
+            if applied is None:
+                continue  # another worker moved the position meanwhile: read it again
             if not applied:
                 return done
             done += applied
             if progress is not None:
                 progress(applied)
 
-    def run_batch(self) -> int:
-        """Apply the next batch in one transaction; return its size (0 when up to date)."""
-        with self.store.transaction():
-            return self.step()
+    def run_batch(self) -> int | None:
+        """Apply the next batch; return its size, 0 when up to date, None when overtaken.
 
-    def step(self) -> int:
-        """Apply the next batch inside the caller's transaction; return its size."""
-        lock = " FOR UPDATE" if self.store.is_postgres else ""
-        row = self.store.fetchone(
-            f"SELECT position FROM rm_tracking WHERE name = ?{lock}", (self.name,)
-        )
-        position = int(row[0]) if row else 0
+        The rows are computed outside any transaction; the write transaction only checks
+        that the position is still the one they were computed from, writes, and moves it.
+        Concurrent workers therefore never wait on each other's computing, and a batch is
+        applied exactly once.
+        """
+        position = self.position()
         batch = self.app.recorder.select_notifications(
             start=position, limit=self.batch_size, inclusive_of_start=False
         )
         if not batch:
             return 0
-        self.apply(batch)
-        self.store.execute(
-            "UPDATE rm_tracking SET position = ? WHERE name = ?", (batch[-1].id, self.name)
-        )
+        changes = self.prepare(batch)
+        with self.store.transaction():
+            if self._locked_position() != position:
+                return None
+            self.write(changes, batch[-1].id)
         return len(batch)
+
+    def step(self) -> int:
+        """Apply the next batch inside the caller's transaction; return its size."""
+        position = self._locked_position()
+        batch = self.app.recorder.select_notifications(
+            start=position, limit=self.batch_size, inclusive_of_start=False
+        )
+        if not batch:
+            return 0
+        self.write(self.prepare(batch), batch[-1].id)
+        return len(batch)
+
+    def _locked_position(self) -> int:
+        lock = " FOR UPDATE" if self.store.is_postgres else ""
+        row = self.store.fetchone(
+            f"SELECT position FROM rm_tracking WHERE name = ?{lock}", (self.name,)
+        )
+        return int(row[0]) if row else 0
 
     # --- applying ---------------------------------------------------------------------------
 
-    def apply(self, batch: Sequence[Notification]) -> None:
-        """Write the rows of a batch (inside the caller's transaction)."""
+    def prepare(self, batch: Sequence[Notification]) -> Changes:
+        """Compute the statements of a batch (no write)."""
+        changes = Changes()
         members: dict[UUID, int] = {}
         first: dict[UUID, int] = {}
         for notification in batch:
             if notification.topic.startswith(ORG_TOPIC):
-                self._apply_org(notification)
+                self._org_change(notification, changes)
             elif notification.topic.startswith(MEMBER_TOPIC):
                 key = _uuid(notification.originator_id)
                 members[key] = notification.originator_version
                 first.setdefault(key, notification.originator_version)
-        closes: dict[str, list[tuple[Any, ...]]] = {t: [] for t in TABLE_OF.values()}
-        inserts: dict[str, list[tuple[Any, ...]]] = {t: [] for t in TABLE_OF.values()}
         for aggregate_id, version in members.items():
-            member: Any = self.app.repository.get(aggregate_id, version=version)
-            assert isinstance(member, Member)
-            self._member_changes(member, first[aggregate_id], closes, inserts)
-        for table, rows in closes.items():
+            # The member's events up to this batch, decoded straight into facts: cheaper than
+            # reconstructing the aggregate, and exactly the facts known at that version.
+            events: list[Any] = list(self.app.events.get(aggregate_id, lte=version))
+            member_id, facts = events[0].member, [e.to_fact(i) for i, e in enumerate(events[1:])]
+            self._member_changes(member_id, facts, first[aggregate_id], changes)
+        return changes
+
+    def write(self, changes: Changes, position: int) -> None:
+        """Write a batch's statements and move the position (inside the caller's transaction)."""
+        for sql, params in changes.org_statements:
+            self.store.execute(sql, params)
+        for table, rows in changes.closes.items():
+            # A row opened at the very instant it is closed was never visible: drop it, so the
+            # tables do not depend on where the batches happened to be cut.
+            self.store.executemany(
+                f"DELETE FROM {table}{self.suffix} WHERE member = ? AND row_key = ? "
+                f"AND known_to = '{OPEN_TIME}' AND known_from = ?",
+                [(member, key, moment) for moment, member, key in rows],
+            )
             self.store.executemany(
                 f"UPDATE {table}{self.suffix} SET known_to = ? "
                 f"WHERE member = ? AND row_key = ? AND known_to = '{OPEN_TIME}'",
                 rows,
             )
-        for table, rows in inserts.items():
+        for table, rows in changes.inserts.items():
             self.store.executemany(self._inserts[table], rows)
+        self.store.execute(
+            "UPDATE rm_tracking SET position = ? WHERE name = ?", (position, self.name)
+        )
 
     def _member_changes(
         self,
-        member: Member,
+        member: str,
+        facts: list[Fact],
         first_version: int,
-        closes: dict[str, list[tuple[Any, ...]]],
-        inserts: dict[str, list[tuple[Any, ...]]],
+        changes: Changes,
     ) -> None:
-        # Versions 1 is the Opened marker; fact k (0-based) is version k + 2.
-        facts = member.facts
+        # Version 1 is the Opened marker; fact k (0-based) is version k + 2. Facts recorded at
+        # the same instant are one knowledge version: only the last of them is derived.
         first_seq = max(first_version - 2, 0)
         start = derive(facts[:first_seq], self.path_of) if first_seq else EMPTY
         versions = [
             (utc_text(facts[seq].recorded_at), derive(facts[: seq + 1], self.path_of))
             for seq in range(first_seq, len(facts))
+            if seq + 1 == len(facts) or facts[seq + 1].recorded_at != facts[seq].recorded_at
         ]
-        for field in fields(Derived):
-            table = TABLE_OF[field.name]
-            previous: frozenset[Row] = getattr(start, field.name)
+        for part in fields(Derived):
+            table = TABLE_OF[part.name]
+            previous: frozenset[Row] = getattr(start, part.name)
             open_since: dict[Row, str | None] = dict.fromkeys(previous)
             for moment, derived in versions:
-                current: frozenset[Row] = getattr(derived, field.name)
+                current: frozenset[Row] = getattr(derived, part.name)
                 for row in previous - current:
                     since = open_since.pop(row)
                     if since is None:
-                        closes[table].append((moment, member.member, row_key(row)))
+                        changes.closes[table].append((moment, member, row_key(row)))
                     elif since != moment:
-                        inserts[table].append((member.member, row_key(row), *row, since, moment))
+                        changes.inserts[table].append((member, row_key(row), *row, since, moment))
                 for row in current - previous:
                     open_since[row] = moment
                 previous = current
             for row, since in open_since.items():
                 if since is not None:
-                    inserts[table].append((member.member, row_key(row), *row, since, OPEN_TIME))
+                    changes.inserts[table].append((member, row_key(row), *row, since, OPEN_TIME))
 
-    def _apply_org(self, notification: Notification) -> None:
+    def _org_change(self, notification: Notification, changes: Changes) -> None:
         event: Any = self.app.mapper.to_domain_event(notification)
         kind = getattr(event, "fact_type", "")
         org = str(event.data.get("org", ""))
         suffix = self.suffix
+        add = changes.org_statements.append
         if kind == ORG_REGISTERED:
             parent = event.data.get("parent")
             path = (self.path_of(parent) if parent else "/") + org + "/"
             self._paths[org] = path
-            self.store.execute(
+            add((
                 f"INSERT INTO rm_orgs{suffix} VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING",
                 (org, parent, path, event.data["name"], event.on.isoformat()),
-            )
+            ))  # fmt: skip
         elif kind == ORG_RENAMED:
-            self.store.execute(
-                f"UPDATE rm_orgs{suffix} SET name = ? WHERE org = ?", (event.data["name"], org)
-            )
+            add((f"UPDATE rm_orgs{suffix} SET name = ? WHERE org = ?", (event.data["name"], org)))
         elif kind == ORG_DISSOLVED:
-            self.store.execute(
+            add((
                 f"UPDATE rm_orgs{suffix} SET dissolved_on = ? WHERE org = ?",
                 (event.on.isoformat(), org),
-            )
+            ))  # fmt: skip
         elif kind == ORG_COUNT_DECLARED:
-            self.store.execute(
+            add((
                 f"INSERT INTO rm_counts{suffix} VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    org,
-                    event.fact_id,
-                    event.on.isoformat(),
-                    int(event.data["count"]),
-                    utc_text(event.recorded_at),
-                    OPEN_TIME,
-                ),
-            )
+                (org, event.fact_id, event.on.isoformat(), int(event.data["count"]),
+                 utc_text(event.recorded_at), OPEN_TIME),
+            ))  # fmt: skip
         else:  # a retraction of a count declaration
-            self.store.execute(
+            add((
                 f"UPDATE rm_counts{suffix} SET known_to = ? "
                 f"WHERE fact_id = ? AND known_to = '{OPEN_TIME}'",
                 (utc_text(event.recorded_at), str(event.data["fact"])),
-            )
+            ))  # fmt: skip
 
     def path_of(self, org: str) -> str:
         """The materialised path of an org ("/hp/d01/c01/")."""

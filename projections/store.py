@@ -127,6 +127,9 @@ class Store:
                 database.env["SQLITE_DBNAME"], uri=True, isolation_level=None, timeout=30
             )
             self._sqlite.execute("PRAGMA journal_mode=WAL")
+            # Read models are derived and rebuildable: a power cut may cost their last batch
+            # (the runner redoes it), never their consistency. The event log keeps full sync.
+            self._sqlite.execute("PRAGMA synchronous=NORMAL")
         with setup_lock(database), self.transaction():
             self.ensure_tables()
 
