@@ -152,10 +152,14 @@ class ProjectionRunner:
                 key = _uuid(notification.originator_id)
                 members[key] = notification.originator_version
                 first.setdefault(key, notification.originator_version)
-        for aggregate_id, version in members.items():
-            # The member's events up to this batch, decoded straight into facts: cheaper than
-            # reconstructing the aggregate, and exactly the facts known at that version.
-            events: list[Any] = list(self.app.events.get(aggregate_id, lte=version))
+        # The batch's members' events, in one query, decoded straight into facts: exactly the
+        # facts known at the batch's last version of each member (later ones are left out).
+        stored: dict[UUID, list[Any]] = {}
+        for item in self.app.recorder.select_events_of(list(members)):  # type: ignore[attr-defined]
+            key = _uuid(item.originator_id)
+            if item.originator_version <= members[key]:
+                stored.setdefault(key, []).append(self.app.mapper.to_domain_event(item))
+        for aggregate_id, events in stored.items():
             member_id, facts = events[0].member, [e.to_fact(i) for i, e in enumerate(events[1:])]
             self._member_changes(member_id, facts, first[aggregate_id], changes)
         return changes
