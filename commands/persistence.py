@@ -27,7 +27,7 @@ import orjson
 import psycopg
 from eventsourcing.persistence import StoredEvent, Transcoder
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
@@ -79,6 +79,26 @@ class KnownFact:
     subject: str
     type: str
     digest: str
+
+
+SQLITE_CACHE_KIB = 131_072
+"""Page cache per SQLite connection: a city's log is hundreds of MB and its keys are random."""
+
+
+class LedgerSQLiteFactory(SQLiteFactory):
+    """The library's SQLite factory, with a page cache sized for a city's event log."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        pool: Any = self.datastore.pool
+        create = pool._create_connection
+
+        def connect() -> Any:
+            connection = create()
+            connection._sqlite_conn.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+            return connection
+
+        pool._create_connection = connect
 
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
@@ -263,7 +283,7 @@ def parse_database_url(url: str) -> Database:
             raise ValueError(f"bad SQLite URL {url!r}: expected sqlite:///PATH")
         memory = path == ":memory:"
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PERSISTENCE_MODULE": "commands.persistence:LedgerSQLiteFactory",
             "SQLITE_DBNAME": "file:ledger?mode=memory&cache=shared" if memory else path,
             "APPLICATION_RECORDER_TOPIC": "commands.persistence:LedgerSQLiteRecorder",
             "SQLITE_LOCK_TIMEOUT": "30",

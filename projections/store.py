@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-from commands.persistence import Database, setup_lock
+from commands.persistence import SQLITE_CACHE_KIB, Database, setup_lock
 
 OPEN_DAY = "9999-99-99"
 OPEN_TIME = "9999-99-99T99:99:99.999999"
@@ -130,6 +130,7 @@ class Store:
             # Read models are derived and rebuildable: a power cut may cost their last batch
             # (the runner redoes it), never their consistency. The event log keeps full sync.
             self._sqlite.execute("PRAGMA synchronous=NORMAL")
+            self._sqlite.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         with setup_lock(database), self.transaction():
             self.ensure_tables()
 
