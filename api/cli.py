@@ -45,6 +45,7 @@ FormatOption = Annotated[
 OutOption = Annotated[
     Path | None, typer.Option("--out", help="Write the report to this file instead of stdout.")
 ]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Date (default: today).")]
 KnownAtOption = Annotated[
     str | None,
     typer.Option(
@@ -150,7 +151,7 @@ def import_command(
 @app.command("member")
 def member_command(
     member: Annotated[str, typer.Argument(help="The member's ledger id.")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Date (default: today).")] = None,
+    as_of: AsOfOption = None,
     known_at: KnownAtOption = None,
     json_output: JsonOption = False,
     db: DbOption = None,
@@ -168,7 +169,7 @@ def member_command(
 @app.command("roster")
 def roster_command(
     org: Annotated[str, typer.Argument(help="The org whose subtree is listed.")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Date (default: today).")] = None,
+    as_of: AsOfOption = None,
     known_at: KnownAtOption = None,
     json_output: JsonOption = False,
     fmt: FormatOption = "text",
@@ -230,7 +231,7 @@ def badges_command(
 @report_app.command("quality")
 def quality_command(
     org: Annotated[str, typer.Argument(help="The org whose subtree is checked.")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Date (default: today).")] = None,
+    as_of: AsOfOption = None,
     known_at: KnownAtOption = None,
     json_output: JsonOption = False,
     fmt: FormatOption = "text",

@@ -246,20 +246,15 @@ class _Batch:
     def _member_fact(self, parsed: ParsedFact, recorded_at: datetime) -> None:
         member_id = str(parsed.model.member)
         aggregate = self.member(member_id)
-        fresh = aggregate is None
         if aggregate is None:
             if parsed.type not in (ft.ADMITTED, ft.TRANSFERRED_IN):
                 raise errors.NotMember(
                     f"member {member_id} is unknown to the ledger", fact=parsed.id
                 )
+            # A new member's aggregate is only staged once its first fact is accepted.
             aggregate = Member(member=member_id)
         fact = self._fact(parsed, recorded_at, aggregate.next_seq)
-        try:
-            aggregate.record(fact, self.org_info)
-        except errors.LedgerError:
-            if fresh:
-                aggregate.collect_events()
-            raise
+        aggregate.record(fact, self.org_info)
         self._stage_member(aggregate)
         org_field = ORG_FIELDS.get(parsed.type)
         if org_field and fact.data.get(org_field):
