@@ -163,7 +163,10 @@ class LedgerApplication(Application[UUID]):
 
     def commit(self, aggregates: Sequence[Member | Organization], **keys: Any) -> None:
         """Save the pending events of ``aggregates`` and the key rows in one transaction."""
-        recordings = self.save(*aggregates, **keys)
+        # Straight to the event store: Application.save would add runtime Protocol checks per
+        # aggregate, and this application takes no snapshots and sends no notifications.
+        events = [event for aggregate in aggregates for event in aggregate.collect_events()]
+        recordings = self.events.put(events, **keys)
         for aggregate in aggregates:
             self._cache.remember(aggregate.id, aggregate)
             self._absent.discard(aggregate.id)
