@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := demo.db
 
-.PHONY: demo test lint bench clean
+.PHONY: demo example test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +15,19 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).lock
-	LEDGER_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ledger import docs/examples/history.jsonl --rejects demo-rejects.jsonl || true
-	LEDGER_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ledger member hp-0001 --as-of 2022-12-31
-	LEDGER_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ledger member hp-0001 --as-of 2022-12-31 --known-at 2022-01-15
+	$(BIN)/ledger demo --db sqlite:///$(DEMO_DB)
+	$(BIN)/ledger report annual hp --year 2021 --lang vi --db sqlite:///$(DEMO_DB)
+	@echo
+	$(BIN)/ledger report annual hp --year 2021 --lang en --db sqlite:///$(DEMO_DB)
+	@echo
+	$(BIN)/ledger report quality hp --as-of 2022-01-31 --db sqlite:///$(DEMO_DB) --out demo-quality.txt
+	@head -20 demo-quality.txt
+
+example: $(STAMP)
+	rm -f example.db example.db-wal example.db-shm example.db.lock
+	$(BIN)/ledger import docs/examples/history.jsonl --db sqlite:///example.db
+	$(BIN)/ledger member hp-0001 --as-of 2022-12-31 --db sqlite:///example.db
+	$(BIN)/ledger member hp-0001 --as-of 2022-12-31 --known-at 2022-01-15 --db sqlite:///example.db
 
 test: $(STAMP)
 	$(BIN)/pytest
@@ -31,4 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.write_path
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).lock demo-rejects.jsonl
+	rm -rf $(VENV) $(DEMO_DB)* example.db* demo-quality.txt
