@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -68,11 +69,16 @@ def _open(db: str | None) -> Iterator[LedgerApplication]:
     except ValueError as err:
         _fail(str(err))
     except Exception as err:  # a database that cannot be reached is a usage error here
-        _fail(f"cannot open the database {url}: {err}")
+        _fail(f"cannot open the database {_redacted(url)}: {err}")
     try:
         yield application
     finally:
         application.close()
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]+):[^/]*@", r"\1:***@", url)
 
 
 def _day(text: str | None, default: date) -> date:

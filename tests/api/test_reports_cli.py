@@ -138,3 +138,11 @@ def test_xlsx_without_an_output_file_is_a_usage_error(db: str) -> None:
     result = runner.invoke(app, ["report", "quality", "hp", "--format", "xlsx", "--db", db])
     assert result.exit_code == 2
     assert "--out" in result.output
+
+
+def test_a_database_that_cannot_be_opened_is_named_without_its_password() -> None:
+    url = "postgresql://ledger:s3cret@127.0.0.1:1/nowhere"
+    result = runner.invoke(app, ["roster", "hp", "--db", url])
+    assert result.exit_code == 2
+    assert "cannot open the database postgresql://ledger:***@127.0.0.1:1/nowhere" in result.output
+    assert "s3cret" not in result.output
