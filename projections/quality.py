@@ -192,7 +192,7 @@ def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) 
     for count_org, path, fact_id, declared_on, declared in _latest_counts(
         models, low, high, day, known, known_params
     ):
-        actual = models.roster_counts(path, [declared_on], moment)[0][0]
+        actual = models.roster_counts(path, [declared_on], moment).members[declared_on]
         if actual != declared:
             add(
                 _finding(

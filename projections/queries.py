@@ -7,6 +7,7 @@ run right after an import sees it, whichever process imported.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -46,6 +47,15 @@ def knowledge(moment: str) -> tuple[str, tuple[str, ...]]:
 def _subtree(path: str) -> tuple[str, str]:
     """Bounds of the paths in the subtree at ``path``: '/hp/d01/' ≤ p < '/hp/d010'."""
     return path, path[:-1] + chr(ord("/") + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class RosterCounts:
+    """Roster counts per day; in transit and with a dossier on the days asked for."""
+
+    members: dict[str, int]
+    in_transit: dict[str, int]
+    with_dossier: dict[str, int]
 
 
 class ReadModels:
@@ -119,34 +129,53 @@ class ReadModels:
             ],
         }
 
-    def roster_counts(self, path: str, days: list[str], moment: str) -> list[tuple[int, int, int]]:
-        """For each day: (members, in transit, with a dossier recorded by then) on the roster.
+    def roster_counts(
+        self, path: str, days: list[str], moment: str, *, details: tuple[str, ...] = ()
+    ) -> RosterCounts:
+        """Members on the roster on each of ``days``; on the ``details`` days also the members
+        in transit and those with a dossier recorded by then.
 
-        One pass over the spans open on any of the days. The whole tree is read through the
-        index that starts with ``valid_to`` (few spans are still open on a recent date); a
-        subtree through the index that starts with its scope.
+        One pass over the spans valid on any of the days (``valid_to`` after the first,
+        ``valid_from`` on or before the last), with a filtered count per figure. Within that
+        range a span is on the roster on the first day iff it started by then, and on the last
+        day iff it ends after it, so most counts need a single comparison per row.
         """
+        days = sorted(days)
+        first, last = days[0], days[-1]
         low, high = _subtree(path)
-        sums = ", ".join(
-            "coalesce(sum(CASE WHEN valid_from <= ? AND valid_to > ? THEN 1 ELSE 0 END), 0), "
-            "coalesce(sum(CASE WHEN valid_from <= ? AND valid_to > ? "
-            "AND status = 'in_transit' THEN 1 ELSE 0 END), 0), "
-            "coalesce(sum(CASE WHEN valid_from <= ? AND valid_to > ? "
-            "AND dossier_on <= ? THEN 1 ELSE 0 END), 0)"
-            for _ in days
-        )
+        counts: list[str] = []
         params: list[str] = []
+
+        def on_roster(day: str) -> tuple[str, list[str]]:
+            if day == first:
+                return "valid_from <= ?", [day]
+            if day == last:
+                return "valid_to > ?", [day]
+            return "valid_from <= ? AND valid_to > ?", [day, day]
+
         for day in days:
-            params += [day, day, day, day, day, day, day]
+            condition, bounds = on_roster(day)
+            counts.append(f"count(*) FILTER (WHERE {condition})")
+            params += bounds
+        for day in details:
+            condition, bounds = on_roster(day)
+            counts.append(f"count(*) FILTER (WHERE {condition} AND status = 'in_transit')")
+            counts.append(f"count(*) FILTER (WHERE {condition} AND dossier_on <= ?)")
+            params += [*bounds, *bounds, day]
         known, known_params = knowledge(moment)
         row = self.store.fetchone(
-            f"SELECT {sums} FROM rm_spans{self._hint(path, moment)} "
+            f"SELECT {', '.join(counts)} FROM rm_spans{self._hint(path, moment)} "
             f"WHERE {known} AND valid_to > ? AND valid_from <= ? AND scope >= ? AND scope < ?",
-            (*params, *known_params, min(days), max(days), low, high),
+            (*params, *known_params, first, last, low, high),
         )
         assert row is not None
         values = [int(v) for v in row]
-        return [(values[i], values[i + 1], values[i + 2]) for i in range(0, len(values), 3)]
+        extra = values[len(days) :]
+        return RosterCounts(
+            dict(zip(days, values, strict=False)),
+            {day: extra[2 * i] for i, day in enumerate(details)},
+            {day: extra[2 * i + 1] for i, day in enumerate(details)},
+        )
 
     def _hint(self, path: str, moment: str) -> str:
         """SQLite's index choice for roster scans (PostgreSQL's planner has statistics).
@@ -171,7 +200,7 @@ class ReadModels:
         path = self.org_path(org)
         moment = _known(known_at)
         ends = [f"{y}-12-31" for y in (year - 2, year - 1, year)]
-        counts = dict(zip(ends, self.roster_counts(path, ends, moment), strict=True))
+        counts = self.roster_counts(path, ends, moment, details=(ends[1], ends[2]))
         groups = self._event_groups(path, year - 1, year, moment)
         report = self._year(org, year, label, counts, groups.get(year, []))
         report["previous_year"] = self._year(org, year - 1, label, counts, groups.get(year - 1, []))
@@ -207,11 +236,13 @@ class ReadModels:
         org: str,
         year: int,
         label: str,
-        counts_at: dict[str, tuple[int, int, int]],
+        counts_at: RosterCounts,
         groups: list[tuple[Any, ...]],
     ) -> dict[str, Any]:
-        at_start = counts_at[f"{year - 1}-12-31"][0]
-        at_end, in_transit, with_dossier = counts_at[f"{year}-12-31"]
+        end = f"{year}-12-31"
+        at_start = counts_at.members[f"{year - 1}-12-31"]
+        at_end = counts_at.members[end]
+        in_transit, with_dossier = counts_at.in_transit[end], counts_at.with_dossier[end]
         counts = dict.fromkeys(
             ("admitted", "readmitted", "probation_completed", "transferred_in", "transferred_out",
              "internal_moves", "badges_awarded", "expelled", "removed", "resigned", "died",
