@@ -192,8 +192,10 @@ def replay(timeline: Sequence[Fact], *, keep_steps: bool = True) -> Replay:
 
 
 def check_candidate(facts: Sequence[Fact], candidate: Fact) -> Replay:
-    """Validate ``candidate`` against the member's stored ``facts``; return the new replay."""
-    check_recording_order(facts, candidate)
+    """Validate ``candidate`` against the member's stored ``facts``; return the new replay.
+
+    The recording order (``check_recording_order``) is checked by the caller first.
+    """
     timeline = active_timeline([*facts, candidate])
     try:
         return replay(timeline, keep_steps=False)

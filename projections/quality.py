@@ -15,7 +15,7 @@ import orjson
 
 from ledger.dates import add_months, party_age_years
 from ledger.facts import BADGE_MILESTONES, DIED
-from projections.store import OPEN_TIME
+from projections.store import OPEN_TIME, knowledge
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels
@@ -71,9 +71,9 @@ def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) 
     day = as_of.isoformat()
     findings: list[dict[str, Any]] = []
     add = findings.append
-    known, known_params = models.known(moment)
-    known_s = known.replace("known_", "s.known_")
-    known_st = known.replace("known_", "st.known_")
+    known, known_params = knowledge(moment)
+    known_s, _ = knowledge(moment, "s")
+    known_st, _ = knowledge(moment, "st")
 
     # Transfers out of an org of S not completed within 90 days (whatever the destination).
     for member, source, since, fact_id, to_org in models.store.fetchall(
@@ -172,9 +172,9 @@ def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) 
     for member, fact_id, kind, fact_org, died_on in models.store.fetchall(
         "SELECT f.member, f.fact_id, f.type, f.org, e.on_day FROM rm_facts f "
         "JOIN rm_events e ON e.member = f.member AND e.type = ? "
-        f"AND {known.replace('known_', 'e.known_')} "
+        f"AND {knowledge(moment, 'e')[0]} "
         f"WHERE f.anomaly = 1 AND f.retracted = 0 AND f.on_day <= ? "
-        f"AND {known.replace('known_', 'f.known_')} "
+        f"AND {knowledge(moment, 'f')[0]} "
         "AND e.scope_before >= ? AND e.scope_before < ?",
         (DIED, *known_params, day, *known_params, low, high),
     ):
@@ -190,7 +190,7 @@ def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) 
 
     # Head counts declared by hand that differ from the register on their date.
     for count_org, path, fact_id, declared_on, declared in _latest_counts(
-        models, low, high, day, known, known_params
+        models, low, high, day, moment
     ):
         actual = models.roster_counts(path, [declared_on], moment).members[declared_on]
         if actual != declared:
@@ -213,12 +213,13 @@ def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) 
 
 
 def _latest_counts(
-    models: ReadModels, low: str, high: str, day: str, known: str, params: tuple[str, ...]
+    models: ReadModels, low: str, high: str, day: str, moment: str
 ) -> list[tuple[str, str, str, str, int]]:
+    known, params = knowledge(moment, "c")
     rows = models.store.fetchall(
         "SELECT c.org, o.path, c.fact_id, c.on_day, c.count FROM rm_counts c "
         "JOIN rm_orgs o ON o.org = c.org "
-        f"WHERE c.on_day <= ? AND {known.replace('known_', 'c.known_')} "
+        f"WHERE c.on_day <= ? AND {known} "
         "AND o.path >= ? AND o.path < ? ORDER BY c.org, c.on_day, c.known_from",
         (day, *params, low, high),
     )

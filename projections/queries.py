@@ -20,28 +20,14 @@ from ledger.facts import BADGE_MILESTONES, OCCUPATIONS
 from projections import quality
 from projections.member_view import member_view
 from projections.runner import ProjectionRunner
-from projections.store import OPEN_TIME, Store, utc_text
+from projections.store import EVERYTHING, Store, knowledge, utc_text
 
 ANALYZE_AFTER = 20_000
 """Refresh the planner's statistics after catching up this many events."""
 
-EVERYTHING = "now"
-"""The knowledge time that sees every row still open: 'known at' now."""
-
 
 def _known(moment: datetime | None) -> str:
     return utc_text(moment) if moment is not None else EVERYTHING
-
-
-def knowledge(moment: str) -> tuple[str, tuple[str, ...]]:
-    """The SQL condition "known at ``moment``" and its parameters.
-
-    Known now is an equality (the row is still open), which lets an index that starts with
-    ``known_to`` go straight to the rows that count; an earlier time is a range.
-    """
-    if moment == EVERYTHING:
-        return "known_to = ?", (OPEN_TIME,)
-    return "known_from <= ? AND known_to > ?", (moment, moment)
 
 
 def _subtree(path: str) -> tuple[str, str]:
@@ -78,11 +64,6 @@ class ReadModels:
     def subtree(self, org: str) -> tuple[str, str]:
         """Bounds of the scopes in the subtree of ``org``."""
         return _subtree(self.org_path(org))
-
-    @staticmethod
-    def known(moment: str) -> tuple[str, tuple[str, ...]]:
-        """The SQL condition "known at ``moment``" (see ``knowledge``)."""
-        return knowledge(moment)
 
     def badges_due(self, org: str, *, on: date) -> dict[str, Any]:
         """The badges-due report of SPEC §4."""

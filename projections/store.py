@@ -100,6 +100,22 @@ LAYOUT_VERSION = 3
 whose tables have another layout gets them dropped and re-derived from the event log."""
 
 
+EVERYTHING = "now"
+"""The knowledge time that sees every row still open: 'known at' now."""
+
+
+def knowledge(moment: str, table: str = "") -> tuple[str, tuple[str, ...]]:
+    """The SQL condition "known at ``moment``" (on ``table``'s columns) and its parameters.
+
+    Known now is an equality (the row is still open), which lets an index that starts with
+    ``known_to`` go straight to the rows that count; an earlier time is a range.
+    """
+    prefix = f"{table}." if table else ""
+    if moment == EVERYTHING:
+        return f"{prefix}known_to = ?", (OPEN_TIME,)
+    return f"{prefix}known_from <= ? AND {prefix}known_to > ?", (moment, moment)
+
+
 def utc_text(moment: datetime) -> str:
     """A knowledge time as sortable UTC text."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
