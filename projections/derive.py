@@ -24,6 +24,7 @@ from ledger.timeline import (
     NONE,
     PLACED,
     MemberState,
+    Step,
     active_timeline,
     replay,
 )
@@ -92,7 +93,7 @@ def derive(facts: Sequence[Fact], path_of: PathOf) -> Derived:
     )
 
 
-def _spans(steps: Sequence, path_of: PathOf, dossier: str) -> list[Row]:  # type: ignore[type-arg]
+def _spans(steps: Sequence[Step], path_of: PathOf, dossier: str) -> list[Row]:
     rows: list[Row] = []
     current: tuple[object, ...] | None = None
     start: date | None = None
@@ -114,7 +115,7 @@ def _spans(steps: Sequence, path_of: PathOf, dossier: str) -> list[Row]:  # type
     return rows
 
 
-def _events(steps: Sequence, path_of: PathOf, dossier: str) -> list[Row]:  # type: ignore[type-arg]
+def _events(steps: Sequence[Step], path_of: PathOf, dossier: str) -> list[Row]:
     rows: list[Row] = []
     scope_before_death: str | None = None
     for step in steps:
@@ -150,7 +151,7 @@ def _events(steps: Sequence, path_of: PathOf, dossier: str) -> list[Row]:  # typ
     return rows
 
 
-def _states(steps: Sequence) -> list[Row]:  # type: ignore[type-arg]
+def _states(steps: Sequence[Step]) -> list[Row]:
     # As of D, every fact dated on or before D applies: keep each day's last state.
     by_day: dict[date, MemberState] = {}
     for step in steps:
@@ -187,7 +188,7 @@ def _states(steps: Sequence) -> list[Row]:  # type: ignore[type-arg]
     return rows
 
 
-def _fact_rows(facts: Sequence[Fact], steps: Sequence, path_of: PathOf) -> list[Row]:  # type: ignore[type-arg]
+def _fact_rows(facts: Sequence[Fact], steps: Sequence[Step], path_of: PathOf) -> list[Row]:
     """Each fact with its flags, the member's org, and the roster scopes around it."""
     retracted = {f.target for f in facts if f.type == ft.RETRACTED}
     where = {
