@@ -15,6 +15,8 @@ from eventsourcing.persistence import Transcoder
 from commands.persistence import (
     DEFAULT_DATABASE_URL,
     KnownFact,
+    LedgerPostgresRecorder,
+    LedgerSQLiteRecorder,
     OrjsonTranscoder,
     WriterLock,
     parse_database_url,
@@ -70,7 +72,14 @@ class LedgerApplication(Application[UUID]):
         self._seen_position: int | None = None
         self._writing = False
         self._absent: set[UUID] = set()
-        self.writer_lock = WriterLock(self.database, self.recorder.datastore)  # type: ignore[attr-defined]
+        self.writer_lock = WriterLock(self.database, self.keys.datastore)
+
+    @property
+    def keys(self) -> LedgerSQLiteRecorder | LedgerPostgresRecorder:
+        """The recorder, with the ledger's own tables and batched look-ups."""
+        recorder = self.recorder
+        assert isinstance(recorder, LedgerSQLiteRecorder | LedgerPostgresRecorder)
+        return recorder
 
     def construct_transcoder(self) -> Transcoder:
         """Events are encoded with orjson."""
@@ -95,11 +104,11 @@ class LedgerApplication(Application[UUID]):
         """The stored facts among ``fact_ids`` (id, subject, type, digest)."""
         if not fact_ids:
             return {}
-        return self.recorder.select_known_facts(fact_ids)  # type: ignore[attr-defined, no-any-return]
+        return self.keys.select_known_facts(fact_ids)
 
     def links(self, org: str) -> list[str]:
         """Subjects (``member:ID``, ``org:ID``) that ever referenced ``org``."""
-        return self.recorder.select_links(org)  # type: ignore[attr-defined, no-any-return]
+        return self.keys.select_links(org)
 
     def prefetch(self, aggregate_ids: Iterable[UUID]) -> None:
         """Load many aggregates in one query into the writer's cache (inside ``writing``).
@@ -112,7 +121,7 @@ class LedgerApplication(Application[UUID]):
         missing = [i for i in dict.fromkeys(aggregate_ids) if i not in self._cache]
         if not missing:
             return
-        stored = self.recorder.select_events_of(missing)  # type: ignore[attr-defined]
+        stored = self.keys.select_events_of(missing)
         loaded: dict[UUID, Any] = {}
         for item in stored:
             event: Any = self.mapper.to_domain_event(item)

@@ -155,7 +155,7 @@ class ProjectionRunner:
         # The batch's members' events, in one query, decoded straight into facts: exactly the
         # facts known at the batch's last version of each member (later ones are left out).
         stored: dict[UUID, list[Any]] = {}
-        for item in self.app.recorder.select_events_of(list(members)):  # type: ignore[attr-defined]
+        for item in self.app.keys.select_events_of(list(members)):
             key = _uuid(item.originator_id)
             if item.originator_version <= members[key]:
                 stored.setdefault(key, []).append(self.app.mapper.to_domain_event(item))
