@@ -17,6 +17,7 @@ from eventsourcing.persistence import IntegrityError
 
 from commands.application import LedgerApplication
 from commands.persistence import KnownFact
+from commands.runtime import fewer_collections
 from commands.schema import ParsedFact, parse_line, parse_object
 from ledger import errors
 from ledger import facts as ft
@@ -94,23 +95,33 @@ def import_facts(
     ``on_reject(refusal, line)`` receives each refused line's text, for a rejects file.
     """
     summary = ImportSummary()
-    for chunk in _chunks(_numbered(lines), batch_size):
-        parsed: list[tuple[int, ParsedFact | errors.LedgerError]] = []
-        for number, text in chunk:
-            try:
-                parsed.append((number, parse_line(text)))
-            except errors.LedgerError as err:
-                parsed.append((number, err))
-        refused_before = len(summary.rejects)
-        _import_batch(app, parsed, summary)
-        if on_reject is not None:
-            texts = dict(chunk)
-            for refusal in summary.rejects[refused_before:]:
-                assert refusal.line is not None
-                on_reject(refusal, texts[refusal.line])
-        if progress is not None:
-            progress(len(chunk))
+    with fewer_collections():
+        for chunk in _chunks(_numbered(lines), batch_size):
+            _import_chunk(app, chunk, summary, on_reject)
+            if progress is not None:
+                progress(len(chunk))
     return summary
+
+
+def _import_chunk(
+    app: LedgerApplication,
+    chunk: list[tuple[int, str | bytes]],
+    summary: ImportSummary,
+    on_reject: Callable[[Refusal, str | bytes], None] | None,
+) -> None:
+    parsed: list[tuple[int, ParsedFact | errors.LedgerError]] = []
+    for number, text in chunk:
+        try:
+            parsed.append((number, parse_line(text)))
+        except errors.LedgerError as err:
+            parsed.append((number, err))
+    refused_before = len(summary.rejects)
+    _import_batch(app, parsed, summary)
+    if on_reject is not None:
+        texts = dict(chunk)
+        for refusal in summary.rejects[refused_before:]:
+            assert refusal.line is not None
+            on_reject(refusal, texts[refusal.line])
 
 
 def _import_batch(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def add_months(day: date, months: int) -> date:
@@ -11,8 +12,16 @@ def add_months(day: date, months: int) -> date:
     index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
-    last = calendar.monthrange(year, month)[1]
-    return date(year, month, min(day.day, last))
+    if day.day <= 28:  # every month has it: the common case needs no calendar
+        return date(year, month, day.day)
+    return date(year, month, min(day.day, last_day_of_month(year, month)))
+
+
+def last_day_of_month(year: int, month: int) -> int:
+    """The number of days of ``month`` in ``year`` (Gregorian)."""
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _MONTH_DAYS[month - 1]
 
 
 def add_years(day: date, years: int) -> date:

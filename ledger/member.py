@@ -38,6 +38,7 @@ class Member(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.facts.append(self.to_fact(len(aggregate.facts)))
+            aggregate.last_replay = None  # recomputed on demand; ``record`` keeps it fresh
 
     class Admitted(Recorded):
         fact_type = ft.ADMITTED
@@ -90,6 +91,7 @@ class Member(Aggregate):
     def __init__(self, member: str) -> None:
         self.member = member
         self.facts: list[Fact] = []
+        self.last_replay: Replay | None = None
 
     @staticmethod
     def create_id(member: str) -> UUID:
@@ -108,9 +110,10 @@ class Member(Aggregate):
         org = fact.data.get(org_field) if org_field else None
         if org is not None:
             check_active(orgs, str(org), fact.on, fact.id)
-        outcome = check_candidate(self.facts, fact)
+        outcome = check_candidate(self.facts, fact, self.last_replay)
         check_stays(orgs, outcome.stays, fact.id)
         self.trigger_event(MEMBER_EVENTS[fact.type], **event_fields(fact))
+        self.last_replay = outcome
         return outcome
 
     def retract(self, fact: Fact, orgs: OrgDirectory) -> Replay:
@@ -123,11 +126,14 @@ class Member(Aggregate):
                 f"without {fact.target}: {err.message}", fact=fact.id
             ) from err
         self.trigger_event(self.FactRetracted, **event_fields(fact))
+        self.last_replay = outcome
         return outcome
 
     def current(self) -> Replay:
         """The replay of everything known now."""
-        return replay(active_timeline(self.facts), keep_steps=False)
+        if self.last_replay is None:
+            self.last_replay = replay(active_timeline(self.facts), keep_steps=False)
+        return self.last_replay
 
 
 MEMBER_EVENTS: dict[str, type[FactEvent]] = {

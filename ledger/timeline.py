@@ -140,6 +140,7 @@ class Replay:
     state: MemberState
     steps: list[Step]
     stays: list[Stay]
+    cursor: _Cursor | None = field(default=None, repr=False)
 
     @property
     def inert_ids(self) -> set[str]:
@@ -165,40 +166,77 @@ def active_timeline(
     return active
 
 
-def replay(timeline: Sequence[Fact], *, keep_steps: bool = True) -> Replay:
-    """Apply ``timeline`` (already in order) from scratch; raise the first broken rule."""
-    state = MemberState()
-    steps: list[Step] = []
-    stays = _StayTracker()
-    death_seq: int | None = None
-    for fact in timeline:
-        before = _copy(state) if keep_steps else state
+class _Cursor:
+    """Where a replay stands after its last fact: what continuing it needs."""
+
+    __slots__ = ("state", "stays", "death_seq", "last_on")
+
+    def __init__(self) -> None:
+        self.state = MemberState()
+        self.stays = _StayTracker()
+        self.death_seq: int | None = None
+        self.last_on: date | None = None
+
+    def copy(self) -> _Cursor:
+        other = _Cursor()
+        other.state = _copy(self.state)
+        other.stays = self.stays.copy()
+        other.death_seq, other.last_on = self.death_seq, self.last_on
+        return other
+
+    def step(self, fact: Fact, steps: list[Step] | None) -> None:
+        """Apply the next fact of the timeline, or raise the rule it breaks."""
+        state = self.state
+        before = _copy(state) if steps is not None else state
+        self.last_on = fact.on
         try:
             check(state, fact)
         except errors.LedgerError as err:
-            if state.phase == DEAD and death_seq is not None and fact.seq < death_seq:
-                if keep_steps:
+            if state.phase == DEAD and self.death_seq is not None and fact.seq < self.death_seq:
+                if steps is not None:
                     steps.append(Step(fact, True, before, before))
-                continue
+                return
             err.fact = err.fact or fact.id
             raise
         apply(state, fact)
-        stays.follow(state, fact)
+        self.stays.follow(state, fact)
         if fact.type == DIED:
-            death_seq = fact.seq
-        if keep_steps:
+            self.death_seq = fact.seq
+        if steps is not None:
             steps.append(Step(fact, False, before, _copy(state)))
-    return Replay(state, steps, stays.close())
+
+    def outcome(self, steps: list[Step]) -> Replay:
+        return Replay(self.state, steps, self.stays.close(), self)
 
 
-def check_candidate(facts: Sequence[Fact], candidate: Fact) -> Replay:
+def replay(timeline: Sequence[Fact], *, keep_steps: bool = True) -> Replay:
+    """Apply ``timeline`` (already in order) from scratch; raise the first broken rule."""
+    cursor = _Cursor()
+    steps: list[Step] | None = [] if keep_steps else None
+    for fact in timeline:
+        cursor.step(fact, steps)
+    return cursor.outcome(steps or [])
+
+
+def check_candidate(facts: Sequence[Fact], candidate: Fact, last: Replay | None = None) -> Replay:
     """Validate ``candidate`` against the member's stored ``facts``; return the new replay.
 
+    ``last``, the replay of ``facts`` when known, saves replaying the whole timeline when the
+    candidate simply comes last in it (the usual case): the replay goes on from there.
     The recording order (``check_recording_order``) is checked by the caller first.
     """
-    timeline = active_timeline([*facts, candidate])
+    cursor = last.cursor if last is not None else None
     try:
-        return replay(timeline, keep_steps=False)
+        if (
+            cursor is not None
+            and candidate.type != RETRACTED
+            and (cursor.last_on is None or candidate.on >= cursor.last_on)
+        ):
+            # Its recording position is the highest, so it sorts after every stored fact.
+            cursor = cursor.copy()
+            cursor.step(candidate, None)
+            return cursor.outcome([])
+        return replay(active_timeline([*facts, candidate]), keep_steps=False)
     except errors.LedgerError as err:
         if err.fact != candidate.id:
             err.conflicting = err.fact
@@ -561,6 +599,11 @@ class _StayTracker:
                 self.closed.append(Stay(key[0], key[1], self.open.pop(key), fact.on))
         for key in wanted:
             self.open.setdefault(key, fact.on)
+
+    def copy(self) -> _StayTracker:
+        other = _StayTracker()
+        other.closed, other.open = list(self.closed), dict(self.open)
+        return other
 
     def close(self) -> list[Stay]:
         return [*self.closed, *(Stay(o, k, start, None) for (o, k), start in self.open.items())]

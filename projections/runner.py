@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 
 from commands.application import LedgerApplication
+from commands.runtime import fewer_collections
 from ledger.facts import ORG_COUNT_DECLARED, ORG_DISSOLVED, ORG_REGISTERED, ORG_RENAMED, Fact
 from projections.derive import EMPTY, Derived, Row, derive, row_key
 from projections.store import OPEN_TIME, TABLES, Store, utc_text
@@ -89,15 +90,16 @@ class ProjectionRunner:
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Apply every pending notification; return how many were applied."""
         done = 0
-        while True:
-            applied = self.run_batch()
-            if applied is None:
-                continue  # another worker moved the position meanwhile: read it again
-            if not applied:
-                return done
-            done += applied
-            if progress is not None:
-                progress(applied)
+        with fewer_collections():
+            while True:
+                applied = self.run_batch()
+                if applied is None:
+                    continue  # another worker moved the position meanwhile: read it again
+                if not applied:
+                    return done
+                done += applied
+                if progress is not None:
+                    progress(applied)
 
     def run_batch(self) -> int | None:
         """Apply the next batch; return its size, 0 when up to date, None when overtaken.
