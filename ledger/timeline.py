@@ -169,7 +169,7 @@ def active_timeline(
 class _Cursor:
     """Where a replay stands after its last fact: what continuing it needs."""
 
-    __slots__ = ("state", "stays", "death_seq", "last_on")
+    __slots__ = ("death_seq", "last_on", "state", "stays")
 
     def __init__(self) -> None:
         self.state = MemberState()
