@@ -20,6 +20,7 @@ from api.settings import Settings
 from api.timeparse import parse_day, parse_known_at
 from commands.application import LedgerApplication, local_now
 from commands.record import Refusal, import_facts
+from commands.runtime import fewer_collections
 from ledger.errors import LedgerError
 from projections.queries import ReadModels
 from projections.rebuild import rebuild
@@ -297,7 +298,8 @@ def demo_command(
     from commands.demo import generate
 
     started = time.perf_counter()
-    facts = [orjson.dumps(fact) for fact in generate(seed)]
+    with fewer_collections():
+        facts = [orjson.dumps(fact) for fact in generate(seed)]
     generated = time.perf_counter() - started
     if out is not None:
         with out.open("wb") as handle:

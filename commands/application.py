@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -22,6 +21,7 @@ from commands.persistence import (
     parse_database_url,
     setup_lock,
 )
+from commands.runtime import LRUCache
 from ledger.events import member_uuid, org_uuid
 from ledger.member import Member
 from ledger.organization import Organization, OrgInfo
@@ -34,18 +34,6 @@ CACHE_SIZE = 50_000
 def local_now() -> datetime:
     """Now, as an aware date-time in the machine's time zone."""
     return datetime.now().astimezone()
-
-
-class _LRU(OrderedDict[UUID, Any]):
-    def __init__(self, maxsize: int) -> None:
-        super().__init__()
-        self.maxsize = maxsize
-
-    def remember(self, key: UUID, value: Any) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        if len(self) > self.maxsize:
-            self.popitem(last=False)
 
 
 class LedgerApplication(Application[UUID]):
@@ -68,7 +56,7 @@ class LedgerApplication(Application[UUID]):
         with setup_lock(self.database):
             # Tables are created on first use; concurrent first uses must not race.
             super().__init__(env=self.database.env)
-        self._cache = _LRU(CACHE_SIZE)
+        self._cache: LRUCache[UUID, Any] = LRUCache(CACHE_SIZE)
         self._seen_position: int | None = None
         self._writing = False
         self._absent: set[UUID] = set()

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 BULK_GC_THRESHOLD = 100_000
 """Allocations between two young-generation collections during batch work (Python's is 700)."""
@@ -21,3 +26,18 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*thresholds)
+
+
+class LRUCache(OrderedDict[K, V], Generic[K, V]):
+    """A dict that forgets its least recently remembered entries beyond ``maxsize``."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+
+    def remember(self, key: K, value: V) -> None:
+        """Store ``value`` as the most recent entry."""
+        self[key] = value
+        self.move_to_end(key)
+        if len(self) > self.maxsize:
+            self.popitem(last=False)

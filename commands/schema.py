@@ -285,8 +285,8 @@ def canonical_json(obj: Any) -> str:
 
 def _canonical_bytes(obj: Any) -> bytes:
     # orjson writes exactly this form for the values a fact can hold (objects, strings,
-    # integers, booleans, null) and is ten times faster than json; floats (refused later
-    # anyway) and what orjson cannot encode take the json module's spelling.
+    # integers, booleans, null) and is ten times faster than json; floats and what orjson
+    # cannot encode take the json module's spelling.
     if not _has_float(obj):
         try:
             return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)

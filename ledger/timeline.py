@@ -169,13 +169,14 @@ def active_timeline(
 class _Cursor:
     """Where a replay stands after its last fact: what continuing it needs."""
 
-    __slots__ = ("death_seq", "last_on", "state", "stays")
+    __slots__ = ("death_seq", "last_on", "snapshot", "state", "stays")
 
     def __init__(self) -> None:
         self.state = MemberState()
         self.stays = _StayTracker()
         self.death_seq: int | None = None
         self.last_on: date | None = None
+        self.snapshot: MemberState | None = None  # a frozen copy of ``state``, for steps
 
     def copy(self) -> _Cursor:
         other = _Cursor()
@@ -187,23 +188,31 @@ class _Cursor:
     def step(self, fact: Fact, steps: list[Step] | None) -> None:
         """Apply the next fact of the timeline, or raise the rule it breaks."""
         state = self.state
-        before = _copy(state) if steps is not None else state
         self.last_on = fact.on
         try:
             check(state, fact)
         except errors.LedgerError as err:
             if state.phase == DEAD and self.death_seq is not None and fact.seq < self.death_seq:
                 if steps is not None:
+                    before = self._snapshot()
                     steps.append(Step(fact, True, before, before))
                 return
             err.fact = err.fact or fact.id
             raise
+        before = self._snapshot() if steps is not None else state
         apply(state, fact)
         self.stays.follow(state, fact)
         if fact.type == DIED:
             self.death_seq = fact.seq
         if steps is not None:
-            steps.append(Step(fact, False, before, _copy(state)))
+            # Steps share their frozen states: each step's ``after`` is the next's ``before``.
+            self.snapshot = _copy(state)
+            steps.append(Step(fact, False, before, self.snapshot))
+
+    def _snapshot(self) -> MemberState:
+        if self.snapshot is None:
+            self.snapshot = _copy(self.state)
+        return self.snapshot
 
     def outcome(self, steps: list[Step]) -> Replay:
         return Replay(self.state, steps, self.stays.close(), self)

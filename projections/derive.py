@@ -81,63 +81,82 @@ def scope_of(state: MemberState, path_of: PathOf) -> str | None:
 
 def derive(facts: Sequence[Fact], path_of: PathOf) -> Derived:
     """The rows of every read model for a member whose known facts are ``facts``."""
-    outcome = replay(active_timeline(facts))
-    steps = [s for s in outcome.steps if not s.inert]
-    dossier_on = min((s.fact.on for s in steps if s.fact.type == ft.DOSSIER_RECORDED), default=None)
-    dossier = dossier_on.isoformat() if dossier_on else OPEN_DAY
-    return Derived(
-        spans=frozenset(_spans(steps, path_of, dossier)),
-        events=frozenset(_events(steps, path_of, dossier)),
-        states=frozenset(_states(steps)),
-        facts=frozenset(_fact_rows(facts, outcome.steps, path_of)),
-    )
+    return derive_versions(facts, [len(facts)], path_of)[0]
 
 
-def _spans(steps: Sequence[Step], path_of: PathOf, dossier: str) -> list[Row]:
-    rows: list[Row] = []
-    current: tuple[object, ...] | None = None
-    start: date | None = None
-    for step in steps:
-        state = step.after
-        scope = scope_of(state, path_of)
-        position = (
-            None
-            if scope is None
-            else (scope, state.org, state.to_org, state.status, _iso(state.since))
-        )
-        if position == current:
-            continue
-        if current is not None and start is not None and start < step.fact.on:
-            rows.append((*current, dossier, start.isoformat(), step.fact.on.isoformat()))
-        current, start = position, step.fact.on
-    if current is not None and start is not None:
-        rows.append((*current, dossier, start.isoformat(), OPEN_DAY))
-    return rows
+def derive_versions(facts: Sequence[Fact], ends: Sequence[int], path_of: PathOf) -> list[Derived]:
+    """``derive(facts[:end])`` for each of the ascending ``ends``, sharing the work.
+
+    When the facts after the first end each come last in the timeline (the usual case: later
+    facts happen later) and nothing is retracted, every prefix's timeline is a prefix of the
+    whole one: one replay serves all the versions.
+    """
+    if ends and _timeline_grows_by_appending(facts, ends[0]):
+        steps = _placed(replay(active_timeline(facts)).steps, path_of)
+        return [_rows(facts[:end], steps[:end]) for end in ends]
+    return [
+        _rows(facts[:end], _placed(replay(active_timeline(facts[:end])).steps, path_of))
+        for end in ends
+    ]
 
 
-def _events(steps: Sequence[Step], path_of: PathOf, dossier: str) -> list[Row]:
-    rows: list[Row] = []
-    scope_before_death: str | None = None
-    for step in steps:
-        fact = step.fact
-        if fact.type not in COUNTED:
-            continue
-        before = scope_of(step.before, path_of)
-        if step.before.phase == DEAD:
-            before = scope_before_death
-        after = scope_of(step.after, path_of)
-        if fact.type == ft.DIED:
-            scope_before_death = before
-        data = fact.data
-        person = data.get("person") or {}
-        admitted = fact.type == ft.ADMITTED
-        rows.append(
-            (
+def _timeline_grows_by_appending(facts: Sequence[Fact], start: int) -> bool:
+    if any(f.type == ft.RETRACTED for f in facts):
+        return False
+    latest = max((f.on for f in facts[:start]), default=None)
+    for fact in facts[start:]:
+        if latest is not None and fact.on < latest:
+            return False
+        latest = fact.on
+    return True
+
+
+class _Placed:
+    """A replayed step with the member's roster scope before and after it.
+
+    Versions that share a step share its ``_Placed``, so the parts of its rows that do not
+    depend on the version are built once, on first use.
+    """
+
+    __slots__ = ("after", "before", "event", "fact", "position", "state", "step")
+
+    def __init__(self, step: Step, before: str | None, after: str | None) -> None:
+        self.step, self.before, self.after = step, before, after
+        self.position: Row | bool | None = False  # False: not built yet
+        self.event: Row | None = None
+        self.state: Row | None = None
+        self.fact: tuple[Row, Row] | None = None
+
+    def span_position(self) -> Row | None:
+        """Where the step leaves the member on the roster (None: on no roster)."""
+        if self.position is False:
+            state = self.step.after
+            self.position = (
+                None
+                if self.after is None
+                else (self.after, state.org, state.to_org, state.status, _iso(state.since))
+            )
+        return self.position  # type: ignore[return-value]
+
+    def state_row(self) -> Row:
+        """The member-view columns of the state after the step."""
+        if self.state is None:
+            self.state = _state_columns(self.step.after)
+        return self.state
+
+    def event_row(self, before: str | None) -> Row:
+        """The counted fact's columns (without the dossier date); ``before`` is its scope."""
+        if self.event is None:
+            step = self.step
+            fact, data = step.fact, step.fact.data
+            person = data.get("person") or {}
+            admitted = fact.type == ft.ADMITTED
+            self.event = (
                 fact.id,
                 fact.type,
                 fact.on.isoformat(),
                 before,
-                after,
+                self.after,
                 int(admitted and step.after.readmissions > step.before.readmissions),
                 int(admitted and person.get("gender") == "female"),
                 int(admitted and bool(data.get("youth_union"))),
@@ -145,82 +164,128 @@ def _events(steps: Sequence[Step], path_of: PathOf, dossier: str) -> list[Row]:
                 int(admitted and bool(data.get("population_policy_violation"))),
                 data.get("occupation") if admitted else None,
                 int(data["years"]) if fact.type == ft.BADGE_AWARDED else None,
-                dossier,
             )
-        )
+        return self.event
+
+    def fact_row(self, retracted: bool) -> Row:
+        """The fact's row in ``rm_facts``."""
+        if self.fact is None:
+            step = self.step
+            head, tail = _fact_columns(step.fact)
+            where = (int(step.inert), step.after.org or step.before.org, self.before, self.after)
+            self.fact = head, where + tail
+        head, tail = self.fact
+        return (*head, int(retracted), *tail)
+
+
+def _placed(steps: Sequence[Step], path_of: PathOf) -> list[_Placed]:
+    return [_Placed(s, scope_of(s.before, path_of), scope_of(s.after, path_of)) for s in steps]
+
+
+def _rows(facts: Sequence[Fact], placed: Sequence[_Placed]) -> Derived:
+    active = [p for p in placed if not p.step.inert]
+    dossier_on = min(
+        (p.step.fact.on for p in active if p.step.fact.type == ft.DOSSIER_RECORDED), default=None
+    )
+    dossier = dossier_on.isoformat() if dossier_on else OPEN_DAY
+    return Derived(
+        spans=frozenset(_spans(active, dossier)),
+        events=frozenset(_events(active, dossier)),
+        states=frozenset(_states(active)),
+        facts=frozenset(_fact_rows(facts, placed)),
+    )
+
+
+def _spans(placed: Sequence[_Placed], dossier: str) -> list[Row]:
+    rows: list[Row] = []
+    current: Row | None = None
+    start: date | None = None
+    for item in placed:
+        on = item.step.fact.on
+        position = item.span_position()
+        if position == current:
+            continue
+        if current is not None and start is not None and start < on:
+            rows.append((*current, dossier, start.isoformat(), on.isoformat()))
+        current, start = position, on
+    if current is not None and start is not None:
+        rows.append((*current, dossier, start.isoformat(), OPEN_DAY))
     return rows
 
 
-def _states(steps: Sequence[Step]) -> list[Row]:
+def _events(placed: Sequence[_Placed], dossier: str) -> list[Row]:
+    rows: list[Row] = []
+    scope_before_death: str | None = None
+    for item in placed:
+        step = item.step
+        if step.fact.type not in COUNTED:
+            continue
+        before = scope_before_death if step.before.phase == DEAD else item.before
+        if step.fact.type == ft.DIED:
+            scope_before_death = before
+        rows.append((*item.event_row(before), dossier))
+    return rows
+
+
+def _states(placed: Sequence[_Placed]) -> list[Row]:
     # As of D, every fact dated on or before D applies: keep each day's last state.
-    by_day: dict[date, MemberState] = {}
-    for step in steps:
-        by_day[step.fact.on] = step.after
+    by_day: dict[date, _Placed] = {}
+    for item in placed:
+        by_day[item.step.fact.on] = item
     days = sorted(by_day)
     rows: list[Row] = []
     for index, day in enumerate(days):
-        state = by_day[day]
         until = days[index + 1].isoformat() if index + 1 < len(days) else OPEN_DAY
-        member = state.phase not in (NONE, EXITED, DEAD)
-        frozen = state.died_on if state.phase == DEAD else state.exit_on
-        rows.append(
-            (
-                state.status,
-                state.standing if member else None,
-                state.org if state.phase != NONE else None,
-                state.to_org if state.phase == IN_TRANSIT else None,
-                _iso(state.first_admission),
-                state.gap_days,
-                _iso(frozen) if state.phase in (EXITED, DEAD) else None,
-                orjson.dumps(sorted(state.badges)).decode(),
-                int(state.exempt),
-                int(state.away_since is not None),
-                _iso(state.probation_start) if state.standing == "probationary" else None,
-                state.entry_fact if state.standing == "probationary" else None,
-                _iso(state.away_since),
-                state.away_fact,
-                state.transfer_fact if state.phase == IN_TRANSIT else None,
-                _iso(state.transfer_on) if state.phase == IN_TRANSIT else None,
-                day.isoformat(),
-                until,
-            )
-        )
+        rows.append((*by_day[day].state_row(), day.isoformat(), until))
     return rows
 
 
-def _fact_rows(facts: Sequence[Fact], steps: Sequence[Step], path_of: PathOf) -> list[Row]:
+def _state_columns(state: MemberState) -> Row:
+    member = state.phase not in (NONE, EXITED, DEAD)
+    frozen = state.died_on if state.phase == DEAD else state.exit_on
+    return (
+        state.status,
+        state.standing if member else None,
+        state.org if state.phase != NONE else None,
+        state.to_org if state.phase == IN_TRANSIT else None,
+        _iso(state.first_admission),
+        state.gap_days,
+        _iso(frozen) if state.phase in (EXITED, DEAD) else None,
+        orjson.dumps(sorted(state.badges)).decode(),
+        int(state.exempt),
+        int(state.away_since is not None),
+        _iso(state.probation_start) if state.standing == "probationary" else None,
+        state.entry_fact if state.standing == "probationary" else None,
+        _iso(state.away_since),
+        state.away_fact,
+        state.transfer_fact if state.phase == IN_TRANSIT else None,
+        _iso(state.transfer_on) if state.phase == IN_TRANSIT else None,
+    )
+
+
+def _fact_rows(facts: Sequence[Fact], placed: Sequence[_Placed]) -> list[Row]:
     """Each fact with its flags, the member's org, and the roster scopes around it."""
     retracted = {f.target for f in facts if f.type == ft.RETRACTED}
-    where = {
-        step.fact.id: (
-            int(step.inert),
-            step.after.org or step.before.org,
-            scope_of(step.before, path_of),
-            scope_of(step.after, path_of),
-        )
-        for step in steps
-    }
+    where = {p.step.fact.id: p for p in placed}
     rows: list[Row] = []
     for f in facts:
         if f.type == ft.RETRACTED:
             continue
-        inert, org, before, after = where.get(f.id, (0, None, None, None))
-        rows.append(
-            (
-                f.id,
-                f.type,
-                f.on.isoformat(),
-                f.recorded_at.isoformat(),
-                f.seq,
-                int(f.id in retracted),
-                inert,
-                org,
-                before,
-                after,
-                f.recorded_at.date().isoformat(),
-            )
-        )
+        item = where.get(f.id)
+        if item is not None:
+            rows.append(item.fact_row(f.id in retracted))
+        else:  # retracted, so not in the timeline
+            head, tail = _fact_columns(f)
+            rows.append((*head, int(f.id in retracted), 0, None, None, None, *tail))
     return rows
+
+
+def _fact_columns(f: Fact) -> tuple[Row, Row]:
+    """The columns of a fact's row before its flags, and the last one."""
+    return (
+        (f.id, f.type, f.on.isoformat(), f.recorded_at.isoformat(), f.seq),
+        (f.recorded_at.date().isoformat(),),
+    )
 
 
 def _iso(day: date | None) -> str | None:

@@ -17,13 +17,16 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 
 from commands.application import LedgerApplication
-from commands.runtime import fewer_collections
+from commands.runtime import LRUCache, fewer_collections
 from ledger.facts import ORG_COUNT_DECLARED, ORG_DISSOLVED, ORG_REGISTERED, ORG_RENAMED, Fact
-from projections.derive import EMPTY, Derived, Row, derive, row_key
+from ledger.member import Member
+from projections.derive import EMPTY, Derived, Row, derive, derive_versions, row_key
 from projections.store import OPEN_TIME, TABLES, Store, utc_text
 
 NAME = "read_models"
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
+DERIVATIONS_KEPT = 50_000
+"""Members whose latest derivation a runner keeps in memory for its next batches."""
 MEMBER_TOPIC = "ledger.member:"
 ORG_TOPIC = "ledger.organization:"
 
@@ -32,6 +35,20 @@ COLUMNS = {
     table: [c.split()[0] for c in TABLES[table].split(", ") if c.split()[0]]
     for table in TABLE_OF.values()
 }
+
+
+@dataclass(frozen=True, slots=True)
+class _Derivation:
+    """A member's facts up to an event version, and the rows derived from them.
+
+    Events never change once stored, so this stays true whatever else happens: a runner keeps
+    the latest one per member and goes on from it in its next batch.
+    """
+
+    member: str | None
+    version: int
+    facts: list[Fact]
+    derived: Derived
 
 
 @dataclass
@@ -64,6 +81,7 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self.name = NAME + suffix
         self._paths: dict[str, str] = {}
+        self._derived: LRUCache[UUID, _Derivation] = LRUCache(DERIVATIONS_KEPT)
         self._inserts = {
             table: (
                 f"INSERT INTO {table}{suffix} ({', '.join(cols)}) "
@@ -145,25 +163,49 @@ class ProjectionRunner:
     def prepare(self, batch: Sequence[Notification]) -> Changes:
         """Compute the statements of a batch (no write)."""
         changes = Changes()
-        members: dict[UUID, int] = {}
-        first: dict[UUID, int] = {}
+        in_batch: dict[UUID, list[Notification]] = {}
         for notification in batch:
             if notification.topic.startswith(ORG_TOPIC):
                 self._org_change(notification, changes)
             elif notification.topic.startswith(MEMBER_TOPIC):
-                key = _uuid(notification.originator_id)
-                members[key] = notification.originator_version
-                first.setdefault(key, notification.originator_version)
-        # The batch's members' events, in one query, decoded straight into facts: exactly the
-        # facts known at the batch's last version of each member (later ones are left out).
-        stored: dict[UUID, list[Any]] = {}
-        for item in self.app.keys.select_events_of(list(members)):
-            key = _uuid(item.originator_id)
-            if item.originator_version <= members[key]:
-                stored.setdefault(key, []).append(self.app.mapper.to_domain_event(item))
-        for aggregate_id, events in stored.items():
-            member_id, facts = events[0].member, [e.to_fact(i) for i, e in enumerate(events[1:])]
-            self._member_changes(member_id, facts, first[aggregate_id], changes)
+                in_batch.setdefault(_uuid(notification.originator_id), []).append(notification)
+        # A member's batch continues what this runner derived last time (the usual case), or
+        # starts with its first event; otherwise its earlier events are read, for all such
+        # members in one query, and decoded straight into facts.
+        bases: dict[UUID, _Derivation] = {}
+        unknown: dict[UUID, int] = {}
+        for key, notes in in_batch.items():
+            first = notes[0].originator_version
+            known = self._derived.get(key)
+            if first == 1:
+                bases[key] = _Derivation(None, 0, [], EMPTY)
+            elif known is not None and known.version == first - 1:
+                bases[key] = known
+            else:
+                unknown[key] = first - 1
+        if unknown:
+            earlier: dict[UUID, list[Any]] = {}
+            for item in self.app.keys.select_events_of(list(unknown)):
+                key = _uuid(item.originator_id)
+                if item.originator_version <= unknown[key]:
+                    earlier.setdefault(key, []).append(self.app.mapper.to_domain_event(item))
+            for key, events in earlier.items():
+                facts = [e.to_fact(i) for i, e in enumerate(events[1:])]
+                bases[key] = _Derivation(
+                    events[0].member, unknown[key], facts, derive(facts, self.path_of)
+                )
+        for key, notes in in_batch.items():
+            base = bases[key]
+            events = [self.app.mapper.to_domain_event(n) for n in notes]
+            member = base.member or events[0].member
+            facts = base.facts + [
+                e.to_fact(len(base.facts) + i)
+                for i, e in enumerate(e for e in events if not isinstance(e, Member.Opened))
+            ]
+            derived = self._member_changes(member, facts, base, changes)
+            self._derived.remember(
+                key, _Derivation(member, notes[-1].originator_version, facts, derived)
+            )
         return changes
 
     def write(self, changes: Changes, position: int) -> None:
@@ -190,20 +232,23 @@ class ProjectionRunner:
         )
 
     def _member_changes(
-        self,
-        member: str,
-        facts: list[Fact],
-        first_version: int,
-        changes: Changes,
-    ) -> None:
-        # Version 1 is the Opened marker; fact k (0-based) is version k + 2. Facts recorded at
-        # the same instant are one knowledge version: only the last of them is derived.
-        first_seq = max(first_version - 2, 0)
-        start = derive(facts[:first_seq], self.path_of) if first_seq else EMPTY
-        versions = [
-            (utc_text(facts[seq].recorded_at), derive(facts[: seq + 1], self.path_of))
+        self, member: str, facts: list[Fact], base: _Derivation, changes: Changes
+    ) -> Derived:
+        """Diff each new knowledge version of a member; return the last version's rows.
+
+        Facts recorded at the same instant are one knowledge version: only the last of them
+        is derived.
+        """
+        first_seq = len(base.facts)
+        start = base.derived
+        ends = [
+            seq + 1
             for seq in range(first_seq, len(facts))
             if seq + 1 == len(facts) or facts[seq + 1].recorded_at != facts[seq].recorded_at
+        ]
+        versions = [
+            (utc_text(facts[end - 1].recorded_at), derived)
+            for end, derived in zip(ends, derive_versions(facts, ends, self.path_of), strict=True)
         ]
         for part in fields(Derived):
             table = TABLE_OF[part.name]
@@ -223,6 +268,7 @@ class ProjectionRunner:
             for row, since in open_since.items():
                 if since is not None:
                     changes.inserts[table].append((member, row_key(row), *row, since, OPEN_TIME))
+        return versions[-1][1] if versions else start
 
     def _org_change(self, notification: Notification, changes: Changes) -> None:
         event: Any = self.app.mapper.to_domain_event(notification)
