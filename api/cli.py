@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -20,7 +20,6 @@ from api.settings import Settings
 from api.timeparse import parse_day, parse_known_at
 from commands.application import LedgerApplication, local_now
 from commands.record import Refusal, import_facts
-from commands.runtime import fewer_collections
 from ledger.errors import LedgerError
 from projections.queries import ReadModels
 from projections.rebuild import rebuild
@@ -295,47 +294,59 @@ def demo_command(
     db: DbOption = None,
 ) -> None:
     """Generate the Hải Phòng history, import it like any file and bring the reports up to date."""
-    from commands.demo import generate
-
-    started = time.perf_counter()
-    with fewer_collections():
-        facts = [orjson.dumps(fact) for fact in generate(seed)]
-    generated = time.perf_counter() - started
-    if out is not None:
-        with out.open("wb") as handle:
-            for line in facts:
-                handle.write(line + b"\n")
     url = db or Settings().database_url
     with _read_models(url) as models:
         started = time.perf_counter()
-        # A projection worker follows the log in another process while this one imports:
-        # the two use both cores, and the worker's batches commit independently.
+        # Three processes share the work: one generates the history into a pipe, this one
+        # imports it line by line as it comes, and a projection worker follows the log.
+        # Each commits (or writes) on its own, so any of them may stop at any point.
+        generator = subprocess.Popen(
+            [sys.executable, "-m", "commands.demo", str(seed)], stdout=subprocess.PIPE
+        )
         worker = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "project", "--follow", "--db", url],
             stdout=subprocess.DEVNULL,
         )
         try:
-            with render.progress(len(facts), "importing") as advance:
-                summary = import_facts(models.app, facts, progress=advance)
+            assert generator.stdout is not None
+            history = _tee(generator.stdout, out)
+            with render.progress(None, "importing") as advance:
+                summary = import_facts(models.app, history, progress=advance)
         finally:
             worker.terminate()  # safe at any point: a batch commits whole or not at all
+            if generator.stdout is not None:
+                generator.stdout.close()  # read to the end, unless the import stopped early
             worker.wait()
+            generator.wait()
+        if generator.returncode != 0:
+            _fail(f"the demo history generator failed (exit status {generator.returncode})")
         imported = time.perf_counter() - started
         started = time.perf_counter()
         behind = (models.app.recorder.max_notification_id() or 0) - models.runner.position()
         with render.progress(behind, "projecting") as advance:
             models.fresh(progress=advance)
         projected = time.perf_counter() - started
+    facts = summary.accepted + summary.duplicates + summary.rejected
     typer.echo(
-        f"demo history (seed {seed}): {len(facts):,} facts generated in {generated:.1f} s"
-        + (f", written to {out}" if out else "")
+        f"demo history (seed {seed}): {facts:,} facts" + (f", written to {out}" if out else "")
     )
     typer.echo(render.import_summary(summary, None))
     typer.echo(
-        f"import {imported:.1f} s ({len(facts) / max(imported, 1e-9):,.0f} facts/s), "
-        f"read models {projected:.1f} s"
+        f"generated and imported in {imported:.1f} s ({facts / max(imported, 1e-9):,.0f} "
+        f"facts/s), read models caught up {projected:.1f} s later"
     )
     raise typer.Exit(1 if summary.rejected else 0)
+
+
+def _tee(lines: Iterable[bytes], out: Path | None) -> Iterator[bytes]:
+    """The lines as they come, also written to ``out`` when given."""
+    if out is None:
+        yield from lines
+        return
+    with out.open("wb") as handle:
+        for line in lines:
+            handle.write(line)
+            yield line
 
 
 @app.command("project")

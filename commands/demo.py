@@ -1396,3 +1396,22 @@ def lines(facts: Iterable[dict[str, Any]]) -> Iterator[bytes]:
 
     for fact in facts:
         yield orjson.dumps(fact)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m commands.demo [SEED]``: write the history as JSON Lines to stdout."""
+    import sys
+
+    from commands.runtime import fewer_collections
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    seed = int(args[0]) if args else 2021
+    out = sys.stdout.buffer
+    with fewer_collections():
+        for line in lines(generate(seed)):
+            out.write(line + b"\n")
+    out.flush()
+
+
+if __name__ == "__main__":
+    main()

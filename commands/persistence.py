@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import sqlite3
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -55,15 +56,18 @@ def _tag(obj: Any) -> Any:
 
 
 def _untag(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        kind = obj.get("_type_")
-        if kind == "date" and len(obj) == 2:
-            return date.fromisoformat(obj["_data_"])
-        if kind == "datetime" and len(obj) == 2:
-            return datetime.fromisoformat(obj["_data_"])
-        return {k: _untag(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_untag(v) for v in obj]
+    kind = type(obj)
+    if kind is dict:
+        tag = obj.get("_type_")
+        if tag is not None and len(obj) == 2:
+            if tag == "date":
+                return date.fromisoformat(obj["_data_"])
+            if tag == "datetime":
+                return datetime.fromisoformat(obj["_data_"])
+        # Only containers are walked into: most values are plain strings and numbers.
+        return {k: _untag(v) if type(v) is dict or type(v) is list else v for k, v in obj.items()}
+    if kind is list:
+        return [_untag(v) if type(v) is dict or type(v) is list else v for v in obj]
     return obj
 
 
@@ -85,10 +89,29 @@ SQLITE_CACHE_KIB = 131_072
 """Page cache per SQLite connection: a city's log is hundreds of MB and its keys are random."""
 
 
+SQLITE_PAGE_BYTES = 16_384
+"""Page size of a new SQLite database. Events and read-model rows land on random pages of
+large indexes; bigger pages mean a third fewer page writes (and system calls) per commit."""
+
+
+def create_sqlite_file(name: str) -> None:
+    """Give a database that does not exist yet its page size and WAL mode.
+
+    An existing database keeps its own: SQLite ignores the page size once the file has pages.
+    """
+    with contextlib.closing(sqlite3.connect(name, uri=True, timeout=30)) as connection:
+        if connection.execute("PRAGMA page_count").fetchone()[0] == 0:
+            connection.execute(f"PRAGMA page_size = {SQLITE_PAGE_BYTES}")
+            connection.execute("PRAGMA journal_mode = WAL")
+
+
 class LedgerSQLiteFactory(SQLiteFactory):
     """The library's SQLite factory, with a page cache sized for a city's event log."""
 
     def __init__(self, env: Any) -> None:
+        name = env.get("SQLITE_DBNAME")
+        if name and "mode=memory" not in name:
+            create_sqlite_file(name)
         super().__init__(env)
         pool: Any = self.datastore.pool
         create = pool._create_connection

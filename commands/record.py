@@ -27,7 +27,7 @@ from ledger.member import ORG_FIELDS, Member
 from ledger.organization import Organization, OrgInfo
 
 Outcome = Literal["accepted", "duplicate"]
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 COMMIT_ATTEMPTS = 3
 
 
