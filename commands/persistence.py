@@ -99,10 +99,16 @@ def create_sqlite_file(name: str) -> None:
 
     An existing database keeps its own: SQLite ignores the page size once the file has pages.
     """
-    with contextlib.closing(sqlite3.connect(name, uri=True, timeout=30)) as connection:
-        if connection.execute("PRAGMA page_count").fetchone()[0] == 0:
-            connection.execute(f"PRAGMA page_size = {SQLITE_PAGE_BYTES}")
-            connection.execute("PRAGMA journal_mode = WAL")
+    if os.path.exists(name) and os.path.getsize(name) > 0:
+        return
+    # Two processes creating the same file would race to switch it to WAL (one would get
+    # "database is locked" at once): they take turns on the writer lock's file.
+    with open(f"{name}.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with contextlib.closing(sqlite3.connect(name, uri=True, timeout=30)) as connection:
+            if connection.execute("PRAGMA page_count").fetchone()[0] == 0:
+                connection.execute(f"PRAGMA page_size = {SQLITE_PAGE_BYTES}")
+                connection.execute("PRAGMA journal_mode = WAL")
 
 
 class LedgerSQLiteFactory(SQLiteFactory):

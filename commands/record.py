@@ -17,7 +17,7 @@ from eventsourcing.persistence import IntegrityError
 
 from commands.application import LedgerApplication
 from commands.persistence import KnownFact
-from commands.runtime import fewer_collections
+from commands.runtime import between_batches, fewer_collections
 from commands.schema import ParsedFact, parse_line, parse_object
 from ledger import errors
 from ledger import facts as ft
@@ -97,7 +97,10 @@ def import_facts(
     summary = ImportSummary()
     with fewer_collections():
         for chunk in _chunks(_numbered(lines), batch_size):
+            refused = summary.rejected
             _import_chunk(app, chunk, summary, on_reject)
+            if summary.rejected > refused:
+                between_batches()  # refusals keep their tracebacks: frames in cycles
             if progress is not None:
                 progress(len(chunk))
     return summary
@@ -171,11 +174,17 @@ class _Batch:
         wanted.update(str(p.model.fact) for p in items if p.type == ft.RETRACTED)
         self.known: dict[str, KnownFact] = app.known_facts(sorted(wanted))
         # Every member and org the batch names, loaded in one query.
-        app.prefetch(
-            [member_uuid(p.model.member) for p in items if hasattr(p.model, "member")]
-            + [org_uuid(p.model.org) for p in items if hasattr(p.model, "org")]
-            + [org_uuid(p.model.to_org) for p in items if getattr(p.model, "to_org", None)]
-        )
+        # (Fields are looked up in the model's own dict: hasattr on a pydantic model that
+        # lacks the field goes through a raised AttributeError, a tenth of an import's time.)
+        subjects: list[UUID] = []
+        for p in items:
+            fields = p.model.__dict__
+            if fields.get("member"):
+                subjects.append(member_uuid(fields["member"]))
+            for name in ("org", "to_org"):
+                if fields.get(name):
+                    subjects.append(org_uuid(fields[name]))
+        app.prefetch(subjects)
         self.pending: dict[UUID, Member | Organization] = {}
         self.members: dict[str, Member] = {}
         self.orgs: dict[str, Organization] = {}

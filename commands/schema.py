@@ -266,6 +266,7 @@ class ParsedFact:
     id: str
     model: Any
     digest: str
+    submitted: dict[str, Any] | None = None  # the decoded JSON line, when it was one
 
     @property
     def type(self) -> str:
@@ -274,8 +275,12 @@ class ParsedFact:
 
     def data(self) -> dict[str, Any]:
         """The type-specific fields as submitted (JSON values), without the common fields."""
-        dumped: dict[str, Any] = self.model.model_dump(mode="json", exclude_unset=True)
-        return {k: v for k, v in dumped.items() if k not in ft.COMMON_FIELDS}
+        # A valid JSON line holds them exactly as the model would write them back: the
+        # models only check values, never rewrite them (dates are YYYY-MM-DD either way).
+        fields = self.submitted
+        if fields is None:
+            fields = self.model.model_dump(mode="json", exclude_unset=True)
+        return {k: v for k, v in fields.items() if k not in ft.COMMON_FIELDS}
 
 
 def canonical_json(obj: Any) -> str:
@@ -321,8 +326,8 @@ def parse_line(line: str | bytes) -> ParsedFact:
     if isinstance(raw, dict) and raw.keys() == REJECT_KEYS:
         # A line of a --rejects file: the refused fact (fixed by now, one hopes) is inside.
         inner = raw["fact"]
-        return parse_line(inner) if isinstance(inner, str) else parse_object(inner)
-    return parse_object(raw)
+        return parse_line(inner) if isinstance(inner, str) else _parse(inner, from_json=True)
+    return _parse(raw, from_json=True)
 
 
 REJECT_KEYS = {"line", "id", "error", "message", "fact"}
@@ -331,6 +336,10 @@ REJECT_KEYS = {"line", "id", "error", "message", "fact"}
 
 def parse_object(raw: Any) -> ParsedFact:
     """Validate an already decoded JSON value as a fact."""
+    return _parse(raw, from_json=False)
+
+
+def _parse(raw: Any, *, from_json: bool) -> ParsedFact:
     if not isinstance(raw, dict):
         raise InvalidFact("a fact must be a JSON object")
     given_id = raw.get("id")
@@ -342,7 +351,7 @@ def parse_object(raw: Any) -> ParsedFact:
         model = _ADAPTER.validate_python(raw)
     except ValidationError as err:
         raise InvalidFact(describe(err), fact=fact_id) from None
-    return ParsedFact(fact_id, model, digest)
+    return ParsedFact(fact_id, model, digest, raw if from_json else None)
 
 
 def describe(err: ValidationError) -> str:
