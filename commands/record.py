@@ -271,10 +271,12 @@ class _Batch:
                 raise errors.NotMember(
                     f"member {member_id} is unknown to the ledger", fact=parsed.id
                 )
-            # A new member's aggregate is only staged once its first fact is accepted.
-            aggregate = Member(member=member_id)
-        fact = self._fact(parsed, recorded_at, aggregate.next_seq)
-        aggregate.record(fact, self.org_info)
+            # A new member's aggregate is opened by its first fact, once that is accepted.
+            fact = self._fact(parsed, recorded_at, 0)
+            aggregate = Member.join(member_id, fact, self.org_info)
+        else:
+            fact = self._fact(parsed, recorded_at, aggregate.next_seq)
+            aggregate.record(fact, self.org_info)
         self._stage_member(aggregate)
         org_field = ORG_FIELDS.get(parsed.type)
         if org_field and fact.data.get(org_field):

@@ -29,7 +29,8 @@ class Member(Aggregate):
     """One person's membership. Validation is a pure function of ``facts`` (see timeline)."""
 
     class Opened(Aggregate.Created):
-        """The ledger first heard of the member (always followed by the member's first fact)."""
+        """A marker that opened a member's aggregate before its first fact, in logs written
+        before the first fact itself became the opening event; such logs still load."""
 
         member: str
 
@@ -88,6 +89,16 @@ class Member(Aggregate):
     class FactRetracted(Recorded):
         fact_type = ft.RETRACTED
 
+    class FirstAdmitted(Admitted, Aggregate.Created):
+        """An admission that opens the aggregate: the ledger first hears of the member."""
+
+        member: str
+
+    class FirstArrived(TransferredIn, Aggregate.Created):
+        """An arrival from outside that opens the aggregate."""
+
+        member: str
+
     def __init__(self, member: str) -> None:
         self.member = member
         self.facts: list[Fact] = []
@@ -103,15 +114,20 @@ class Member(Aggregate):
         """The recording position the next fact will take."""
         return len(self.facts)
 
+    @classmethod
+    def join(cls, member: str, fact: Fact, orgs: OrgDirectory) -> Member:
+        """The aggregate of a member the ledger never heard of, opened by its first fact."""
+        outcome = _validated([], None, fact, orgs)
+        opening = cls.FirstAdmitted if fact.type == ft.ADMITTED else cls.FirstArrived
+        aggregate = cls._create(
+            opening, id=member_uuid(member), member=member, **event_fields(fact)
+        )
+        aggregate.last_replay = outcome
+        return aggregate
+
     def record(self, fact: Fact, orgs: OrgDirectory) -> Replay:
         """Validate ``fact`` against the timeline and the orgs, then record it."""
-        check_recording_order(self.facts, fact)
-        org_field = ORG_FIELDS.get(fact.type)
-        org = fact.data.get(org_field) if org_field else None
-        if org is not None:
-            check_active(orgs, str(org), fact.on, fact.id)
-        outcome = check_candidate(self.facts, fact, self.last_replay)
-        check_stays(orgs, outcome.stays, fact.id)
+        outcome = _validated(self.facts, self.last_replay, fact, orgs)
         self.trigger_event(MEMBER_EVENTS[fact.type], **event_fields(fact))
         self.last_replay = outcome
         return outcome
@@ -136,8 +152,23 @@ class Member(Aggregate):
         return self.last_replay
 
 
+def _validated(facts: list[Fact], last: Replay | None, fact: Fact, orgs: OrgDirectory) -> Replay:
+    check_recording_order(facts, fact)
+    org_field = ORG_FIELDS.get(fact.type)
+    org = fact.data.get(org_field) if org_field else None
+    if org is not None:
+        check_active(orgs, str(org), fact.on, fact.id)
+    outcome = check_candidate(facts, fact, last)
+    check_stays(orgs, outcome.stays, fact.id)
+    return outcome
+
+
 MEMBER_EVENTS: dict[str, type[FactEvent]] = {
     cls.fact_type: cls
     for cls in vars(Member).values()
-    if isinstance(cls, type) and issubclass(cls, Member.Recorded) and cls.fact_type
+    if isinstance(cls, type)
+    and issubclass(cls, Member.Recorded)
+    and not issubclass(cls, Aggregate.Created)
+    and cls.fact_type
 }
+"""The event class of each member fact type, after the first fact."""

@@ -18,8 +18,8 @@ from eventsourcing.persistence import Notification
 
 from commands.application import LedgerApplication
 from commands.runtime import LRUCache, fewer_collections
+from ledger.events import FactEvent
 from ledger.facts import ORG_COUNT_DECLARED, ORG_DISSOLVED, ORG_REGISTERED, ORG_RENAMED, Fact
-from ledger.member import Member
 from projections.derive import EMPTY, Derived, Row, derive, derive_versions, row_key
 from projections.store import OPEN_TIME, TABLES, Store, utc_text
 
@@ -190,7 +190,7 @@ class ProjectionRunner:
                 if item.originator_version <= unknown[key]:
                     earlier.setdefault(key, []).append(self.app.mapper.to_domain_event(item))
             for key, events in earlier.items():
-                facts = [e.to_fact(i) for i, e in enumerate(events[1:])]
+                facts = _facts(events, 0)
                 bases[key] = _Derivation(
                     events[0].member, unknown[key], facts, derive(facts, self.path_of)
                 )
@@ -198,10 +198,7 @@ class ProjectionRunner:
             base = bases[key]
             events = [self.app.mapper.to_domain_event(n) for n in notes]
             member = base.member or events[0].member
-            facts = base.facts + [
-                e.to_fact(len(base.facts) + i)
-                for i, e in enumerate(e for e in events if not isinstance(e, Member.Opened))
-            ]
+            facts = base.facts + _facts(events, len(base.facts))
             derived = self._member_changes(member, facts, base, changes)
             self._derived.remember(
                 key, _Derivation(member, notes[-1].originator_version, facts, derived)
@@ -315,6 +312,12 @@ class ProjectionRunner:
                 raise LookupError(f"org {org} is not in the read model")
             path = self._paths[org] = str(row[0])
         return path
+
+
+def _facts(events: Sequence[Any], first_seq: int) -> list[Fact]:
+    """The facts of a member's events (an old log's ``Opened`` marker is not one)."""
+    recorded = [e for e in events if isinstance(e, FactEvent)]
+    return [e.to_fact(first_seq + i) for i, e in enumerate(recorded)]
 
 
 def _uuid(value: UUID | str) -> UUID:

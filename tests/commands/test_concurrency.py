@@ -38,7 +38,7 @@ def _history(members: int) -> list[str]:
 
 
 def _stored_fact_count(app: LedgerApplication) -> int:
-    """Facts in the event log: every event but the members' Opened markers."""
+    """Facts in the event log: every event (old logs also had members' Opened markers)."""
     position = app.recorder.max_notification_id() or 0
     notifications = app.recorder.select_notifications(start=1, limit=position + 1)
     return sum(1 for n in notifications if not n.topic.endswith("Member.Opened"))

@@ -17,10 +17,13 @@ from benchmarks.write_path import synthetic_history
 from commands.application import LedgerApplication
 from commands.record import import_facts
 from ledger.errors import UnknownOrg
+from ledger.facts import Fact
 from projections.queries import ReadModels
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
 from projections.store import TABLES, Store
+from tests.support import LedgerHarness, admitted
+from tests.support import fact as fact_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -158,3 +161,45 @@ def test_rebuild_swaps_in_tables_equal_to_the_incremental_ones(app: LedgerApplic
     models.fresh()
     assert snapshot(models.store) == rebuilt_snapshot(app)
     models.close()
+
+
+def test_a_log_whose_members_open_with_the_old_opened_marker_still_loads_and_projects(
+    ledger: LedgerHarness,
+) -> None:
+    # Logs written before a member's first fact opened its aggregate start each member with
+    # an Opened marker. m1 is written that way, m2 the current way, with the same facts.
+    from commands.schema import parse_object
+    from ledger.events import member_uuid
+    from ledger.member import Member
+
+    ledger.tree()
+    app = ledger.app
+    first = parse_object(admitted("m1", "c1", "2020-01-02"))
+    old = Member._create(Member.Opened, id=member_uuid("m1"), member="m1")
+    with app.writing():
+        fact = Fact(first.id, first.type, first.model.on, first.model.recorded_at, 0, first.data())
+        old.record(fact, app.org_info)
+        app.commit([old], fact_rows=[(first.id, "member:m1", first.type, first.digest)])
+    ledger.record(admitted("m2", "c1", "2020-01-02"))
+    for member in ("m1", "m2"):
+        ledger.record(fact_of("probation_completed", member, "2021-01-02"))
+        ledger.record(fact_of("transferred_out", member, "2021-06-01", to_org="c3"))
+
+    models = ReadModels(app)
+    try:
+        views = [
+            models.member(m, as_of=date(2021, 12, 31), known_at=None, label="now")
+            for m in ("m1", "m2")
+        ]
+        assert views[0]["status"] == "in_transit"
+        assert [f["type"] for f in views[0]["facts"]] == [f["type"] for f in views[1]["facts"]]
+        assert {k: v for k, v in views[0].items() if k not in ("member", "facts")} == {
+            k: v for k, v in views[1].items() if k not in ("member", "facts")
+        }
+        roster = models.roster("hp", as_of=date(2021, 12, 31), known_at=None, label="now")
+        assert [(m["member"], m["status"]) for m in roster["members"]] == [
+            ("m1", "in_transit"),
+            ("m2", "in_transit"),
+        ]
+    finally:
+        models.close()
