@@ -486,19 +486,20 @@ def _pick(
         raise PlanError(f"too few members are eligible for {k} {what}")
     values = sorted(groups)
     chosen: list[Life] = []
+    totals = [w * len(groups[w]) for w in values]  # kept up to date as groups shrink
     for _ in range(k):
-        totals = [w * len(groups[w]) for w in values]
         roll = rng.random() * sum(totals)
         index = 0
         while index < len(values) - 1 and roll >= totals[index]:
             roll -= totals[index]
             index += 1
+        if not groups[values[index]]:  # rounding at the very end of the last bucket
+            index = next(i for i in reversed(range(len(values))) if groups[values[i]])
         group = groups[values[index]]
-        if not group:  # rounding at the very end of the last bucket
-            group = next(groups[w] for w in reversed(values) if groups[w])
         at = int(rng.random() * len(group))
         group[at], group[-1] = group[-1], group[at]
         chosen.append(group.pop())
+        totals[index] = values[index] * len(group)
     return chosen
 
 

@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
@@ -75,8 +75,7 @@ FactRow = tuple[str, str, str, str]  # fact_id, subject, type, digest
 LinkRow = tuple[str, str]  # org, subject
 
 
-@dataclass(frozen=True, slots=True)
-class KnownFact:
+class KnownFact(NamedTuple):
     """What the key table says of a stored fact id."""
 
     fact_id: str

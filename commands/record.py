@@ -170,6 +170,7 @@ class _Batch:
 
     def __init__(self, app: LedgerApplication, items: list[ParsedFact]) -> None:
         self.app = app
+        self.now = app.clock()
         wanted = {p.id for p in items}
         wanted.update(str(p.model.fact) for p in items if p.type == ft.RETRACTED)
         self.known: dict[str, KnownFact] = app.known_facts(sorted(wanted))
@@ -243,13 +244,17 @@ class _Batch:
         return "accepted"
 
     def _recorded_at(self, parsed: ParsedFact) -> datetime:
-        now = self.app.clock()
         given: datetime | None = parsed.model.recorded_at
-        recorded_at = given or now
-        if recorded_at > now:
-            raise errors.FutureDate(
-                f"recorded_at {recorded_at.isoformat()} is in the future", fact=parsed.id
-            )
+        if given is None:
+            recorded_at = self.now = self.app.clock()
+        else:
+            recorded_at = given
+            if given > self.now:
+                self.now = self.app.clock()  # the clock is read again only when it matters
+            if recorded_at > self.now:
+                raise errors.FutureDate(
+                    f"recorded_at {recorded_at.isoformat()} is in the future", fact=parsed.id
+                )
         if parsed.model.on > recorded_at.date():
             raise errors.FutureDate(
                 f"on {parsed.model.on} is after the recording date {recorded_at.date()}",

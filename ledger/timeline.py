@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from ledger import errors
 from ledger.dates import add_months, party_age_years
@@ -45,8 +46,7 @@ PROBATION_MONTHS = 12
 MINIMUM_AGE = 18
 
 
-@dataclass(frozen=True, slots=True)
-class Stay:
+class Stay(NamedTuple):
     """An interval during which a member occupies an org: placed in it, or in transit to it."""
 
     org: str
