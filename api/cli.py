@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -24,9 +23,6 @@ from commands.record import Refusal, import_facts
 from ledger.errors import LedgerError
 from projections.queries import ReadModels
 from projections.rebuild import rebuild
-
-WORKER_NICENESS = 5
-"""How much lower the demo's projection worker runs than the import (see `ledger demo`)."""
 
 app = typer.Typer(
     name="ledger",
@@ -307,12 +303,9 @@ def demo_command(
         generator = subprocess.Popen(
             [sys.executable, "-m", "commands.demo", str(seed)], stdout=subprocess.PIPE
         )
-        # The import is the longest path: the worker yields the processor to it (it only
-        # has to finish just after it), and takes whatever the generator leaves.
         worker = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "project", "--follow", "--db", url],
             stdout=subprocess.DEVNULL,
-            preexec_fn=lambda: os.nice(WORKER_NICENESS),
         )
         try:
             assert generator.stdout is not None
