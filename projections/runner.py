@@ -24,7 +24,7 @@ from projections.derive import EMPTY, Derived, Row, derive, derive_versions, row
 from projections.store import OPEN_TIME, TABLES, Store, utc_text
 
 NAME = "read_models"
-BATCH_SIZE = 5000
+BATCH_SIZE = 10_000
 DERIVATIONS_KEPT = 50_000
 """Members whose latest derivation a runner keeps in memory for its next batches."""
 MEMBER_TOPIC = "ledger.member:"
