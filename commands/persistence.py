@@ -93,6 +93,11 @@ SQLITE_PAGE_BYTES = 16_384
 large indexes; bigger pages mean a third fewer page writes (and system calls) per commit."""
 
 
+def sqlite_lock_path(name: str) -> str:
+    """The file whose ``flock`` serialises the writers of the SQLite database ``name``."""
+    return f"{name}.lock"
+
+
 def create_sqlite_file(name: str) -> None:
     """Give a database that does not exist yet its page size and WAL mode.
 
@@ -102,7 +107,7 @@ def create_sqlite_file(name: str) -> None:
         return
     # Two processes creating the same file would race to switch it to WAL (one would get
     # "database is locked" at once): they take turns on the writer lock's file.
-    with open(f"{name}.lock", "a+b") as lock:
+    with open(sqlite_lock_path(name), "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         with contextlib.closing(sqlite3.connect(name, uri=True, timeout=30)) as connection:
             if connection.execute("PRAGMA page_count").fetchone()[0] == 0:
@@ -316,7 +321,7 @@ def parse_database_url(url: str) -> Database:
             "APPLICATION_RECORDER_TOPIC": "commands.persistence:LedgerSQLiteRecorder",
             "SQLITE_LOCK_TIMEOUT": "30",
         }
-        return Database(url, env, None if memory else f"{path}.lock", False)
+        return Database(url, env, None if memory else sqlite_lock_path(path), False)
     if parsed.scheme in ("postgresql", "postgres"):
         query = parse_qs(parsed.query)
         env = {

@@ -97,10 +97,7 @@ def import_facts(
     summary = ImportSummary()
     with fewer_collections():
         for chunk in _chunks(_numbered(lines), batch_size):
-            refused = summary.rejected
             _import_chunk(app, chunk, summary, on_reject)
-            if summary.rejected > refused:
-                between_batches()  # refusals keep their tracebacks: frames in cycles
             if progress is not None:
                 progress(len(chunk))
     return summary
@@ -120,6 +117,9 @@ def _import_chunk(
             parsed.append((number, err))
     refused_before = len(summary.rejects)
     _import_batch(app, parsed, summary)
+    if len(summary.rejects) == refused_before:
+        return
+    between_batches()  # the refusals kept their tracebacks: frames in reference cycles
     if on_reject is not None:
         texts = dict(chunk)
         for refusal in summary.rejects[refused_before:]:
@@ -249,12 +249,13 @@ class _Batch:
             recorded_at = self.now = self.app.clock()
         else:
             recorded_at = given
-            if given > self.now:
-                self.now = self.app.clock()  # the clock is read again only when it matters
             if recorded_at > self.now:
-                raise errors.FutureDate(
-                    f"recorded_at {recorded_at.isoformat()} is in the future", fact=parsed.id
-                )
+                self.now = self.app.clock()  # the clock is read again only when it matters
+                if recorded_at > self.now:
+                    raise errors.FutureDate(
+                        f"recorded_at {recorded_at.isoformat()} is in the future",
+                        fact=parsed.id,
+                    )
         if parsed.model.on > recorded_at.date():
             raise errors.FutureDate(
                 f"on {parsed.model.on} is after the recording date {recorded_at.date()}",
