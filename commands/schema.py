@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, BinaryIO, Literal
 
 import orjson
 from pydantic import (
@@ -26,14 +27,19 @@ from ledger import facts as ft
 from ledger.errors import InvalidFact
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_RANGE = f"{ft.FIRST_DAY.isoformat()} … {ft.LAST_DAY.isoformat()}"
 
 
 def _parse_date(value: object) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or not _DATE.match(value):
+        day = value
+    elif not isinstance(value, str) or not _DATE.match(value):
         raise ValueError("expected a date as YYYY-MM-DD")
-    return date.fromisoformat(value)
+    else:
+        day = date.fromisoformat(value)
+    if not ft.FIRST_DAY <= day <= ft.LAST_DAY:
+        raise ValueError(f"the date must be within {_RANGE}")
+    return day
 
 
 def _parse_instant(value: object) -> datetime:
@@ -47,13 +53,20 @@ def _parse_instant(value: object) -> datetime:
         )
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError("the date-time needs an offset, e.g. +07:00 or Z")
+    try:
+        utc = parsed.astimezone(UTC)
+    except OverflowError:  # year 1 ahead of UTC, or year 9999 behind it
+        utc = None
+    if utc is None or not ft.FIRST_DAY <= utc.date() <= ft.LAST_DAY:
+        raise ValueError(f"the date-time must be within {_RANGE} in UTC")
     return parsed
 
 
 Day = Annotated[date, BeforeValidator(_parse_date)]
 Instant = Annotated[datetime, BeforeValidator(_parse_instant)]
 LedgerId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=ft.MAX_TEXT_CHARS)]
+FactId = Annotated[str, StringConstraints(min_length=1, max_length=ft.MAX_ID_CHARS)]
 Occupation = Literal[
     "enterprise",
     "student",
@@ -90,7 +103,7 @@ class Person(_Strict):
 
 
 class _Fact(_Strict):
-    id: Text | None = None
+    id: FactId | None = None
     on: Day
     recorded_at: Instant | None = None
     ref: Text | None = None
@@ -118,7 +131,7 @@ class OrgDissolved(_Fact):
 class OrgCountDeclared(_Fact):
     type: Literal["organization.count_declared"]
     org: LedgerId
-    count: Annotated[int, Field(ge=0)]
+    count: Annotated[int, Field(ge=0, le=ft.MAX_COUNT)]
 
 
 class Admitted(_Fact):
@@ -224,7 +237,7 @@ class ExemptionEnded(_MemberOnly):
 
 class Retracted(_Fact):
     type: Literal["fact.retracted"]
-    fact: Text
+    fact: FactId
     reason: Text
 
 
@@ -319,14 +332,16 @@ def content_digest(raw: dict[str, Any]) -> str:
 
 def parse_line(line: str | bytes) -> ParsedFact:
     """Parse one JSON Lines line into a fact, or raise ``InvalidFact`` saying what is wrong."""
-    try:
-        raw = orjson.loads(line)
-    except orjson.JSONDecodeError as err:
-        raise InvalidFact(f"not valid JSON: {err}") from None
+    raw = decode_line(line)
     if isinstance(raw, dict) and raw.keys() == REJECT_KEYS:
         # A line of a --rejects file: the refused fact (fixed by now, one hopes) is inside.
         inner = raw["fact"]
-        return parse_line(inner) if isinstance(inner, str) else _parse(inner, from_json=True)
+        if isinstance(inner, str):
+            raw = decode_line(inner)
+        elif isinstance(inner, dict) and inner.keys() != REJECT_KEYS:
+            raw = inner
+        else:
+            raise InvalidFact("a rejects-file line must wrap a fact")
     return _parse(raw, from_json=True)
 
 
@@ -335,16 +350,172 @@ REJECT_KEYS = {"line", "id", "error", "message", "fact"}
 
 
 def parse_object(raw: Any) -> ParsedFact:
-    """Validate an already decoded JSON value as a fact."""
+    """Validate an already decoded JSON value as a fact (the limits of SPEC §2 included)."""
+    check_depth_and_text(raw)
+    if len(_canonical_bytes(raw)) > ft.MAX_LINE_BYTES:
+        raise InvalidFact(f"the fact is longer than {ft.MAX_LINE_BYTES:,} bytes as JSON")
     return _parse(raw, from_json=False)
+
+
+# --- decoding a line within the limits ----------------------------------------------------------
+
+
+def read_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The lines of a JSON Lines stream, none held longer than the limit needs.
+
+    A line over the limit is cut just past it (and so refused as too long) and the rest of it
+    skipped, so a file with no line break cannot fill the memory.
+    """
+    cap = ft.MAX_LINE_BYTES + 3  # room for "\r\n" and one byte too many
+    while True:
+        line = stream.readline(cap)
+        if not line:
+            return
+        if len(line) == cap and not line.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+        yield line
+
+
+# A JSON string (escapes included), and the colon that makes it a key. Outside strings JSON has
+# no quote, so scanning from the start of a line visits exactly its strings, in order.
+_STRING_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"\s*(:?)', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def decode_line(line: str | bytes) -> Any:
+    """The JSON value of one line, within the limits of SPEC §2, or ``InvalidFact``.
+
+    Size and nesting are checked on the text before it is decoded (a deep line would exhaust
+    the stack of any recursive code after it); duplicate keys and control characters after.
+    """
+    data = line if isinstance(line, bytes) else line.encode("utf-8", "surrogatepass")
+    data = data.rstrip(b"\r\n")
+    if len(data) > ft.MAX_LINE_BYTES:
+        raise InvalidFact(
+            f"the line is longer than {ft.MAX_LINE_BYTES:,} bytes (64 KiB), the limit of a fact"
+        )
+    # Depth needs counting only where brackets could nest that deep at all.
+    if data.count(b"{") + data.count(b"[") > ft.MAX_DEPTH:
+        depth = _text_depth(data)
+        if depth > ft.MAX_DEPTH:
+            raise InvalidFact(f"the JSON is nested {depth} levels deep; at most {ft.MAX_DEPTH}")
+    try:
+        raw = orjson.loads(data)
+    except orjson.JSONDecodeError as err:
+        raise InvalidFact(f"not valid JSON: {err}") from None
+    if not isinstance(raw, dict):
+        raise InvalidFact("a fact must be one JSON object")
+    if b"\\" in data:
+        # Escapes: count the keys of the text by scanning its strings, and check the strings.
+        keys_in_text = sum(1 for m in _STRING_TOKEN.finditer(data) if m.group(1))
+        if keys_in_text != _count_keys(raw):
+            raise InvalidFact(f"duplicate key {_duplicate_key(data)!r}: an object names it twice")
+        check_depth_and_text(raw)
+        return raw
+    # No escapes: every quote of the text delimits a string, and each string is a key or a
+    # value of the decoded object unless a duplicate key hid it (and its value).
+    if data.count(b'"') != 2 * _count_strings(raw):
+        raise InvalidFact(f"duplicate key {_duplicate_key(data)!r}: an object names it twice")
+    if b"\x7f" in data:  # the only control character JSON lets through unescaped
+        check_depth_and_text(raw)
+    return raw
+
+
+def _text_depth(data: bytes) -> int:
+    depth = deepest = 0
+    for match in _BRACKET.finditer(_STRING_TOKEN.sub(b'""', data)):
+        if match.group() in (b"{", b"["):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _count_keys(value: Any) -> int:
+    count, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        if type(item) is dict:
+            count += len(item)
+            pending.extend(item.values())
+        elif type(item) is list:
+            pending.extend(item)
+    return count
+
+
+def _count_strings(value: Any) -> int:
+    """Keys and string values of a decoded JSON value."""
+    count, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str:
+            count += 1
+        elif kind is dict:
+            count += len(item)
+            pending.extend(item.values())
+        elif kind is list:
+            pending.extend(item)
+    return count
+
+
+def _duplicate_key(data: bytes) -> str:
+    found: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen and not found:
+                found.append(key)
+            seen.add(key)
+        return dict(items)
+
+    json.loads(data, object_pairs_hook=pairs)  # only after orjson accepted it: same grammar
+    return found[0] if found else "?"
+
+
+def check_depth_and_text(value: Any) -> None:
+    """Refuse nesting beyond the limit and control characters in any key or string."""
+    pending: list[tuple[Any, int, str]] = [(value, 1, "")]
+    while pending:
+        item, depth, where = pending.pop()
+        if type(item) is dict:
+            if depth > ft.MAX_DEPTH:
+                raise InvalidFact(f"the JSON is nested deeper than {ft.MAX_DEPTH} levels")
+            for key, inner in item.items():
+                name = f"{where}.{key}" if where else str(key)
+                _check_text(key, name, "key")
+                pending.append((inner, depth + 1, name))
+        elif type(item) is list:
+            if depth > ft.MAX_DEPTH:
+                raise InvalidFact(f"the JSON is nested deeper than {ft.MAX_DEPTH} levels")
+            pending.extend((inner, depth + 1, f"{where}[{i}]") for i, inner in enumerate(item))
+        elif isinstance(item, str):
+            _check_text(item, where, "field")
+
+
+def _check_text(text: object, where: str, what: str) -> None:
+    if isinstance(text, str) and (found := _CONTROL.search(text)):
+        raise InvalidFact(
+            f"{what} '{_CONTROL.sub('?', where)}' holds the control character "
+            f"U+{ord(found.group()):04X}; no string may hold U+0000 to U+001F or U+007F"
+        )
 
 
 def _parse(raw: Any, *, from_json: bool) -> ParsedFact:
     if not isinstance(raw, dict):
         raise InvalidFact("a fact must be a JSON object")
     given_id = raw.get("id")
-    if given_id is not None and (not isinstance(given_id, str) or not given_id):
-        raise InvalidFact("id must be a non-empty string")
+    if given_id is not None:
+        if not isinstance(given_id, str) or not given_id:
+            raise InvalidFact("id must be a non-empty string")
+        if len(given_id) > ft.MAX_ID_CHARS:
+            raise InvalidFact(
+                f"field 'id': {len(given_id):,} characters; a fact id has at most {ft.MAX_ID_CHARS}"
+            )
     digest = content_digest(raw)
     fact_id = given_id if given_id is not None else f"sha256:{digest}"
     try:
@@ -361,7 +532,7 @@ def describe(err: ValidationError) -> str:
         loc = [str(p) for p in problem["loc"]]
         if loc and loc[0] in MODELS:
             loc = loc[1:]
-        where = ".".join(loc) or "fact"
+        where = ".".join(loc)[:100] or "fact"
         kind = problem["type"]
         if kind == "extra_forbidden":
             parts.append(f"unknown field '{where}'")

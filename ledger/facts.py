@@ -67,6 +67,22 @@ EXIT_TYPES = {EXPELLED: "expelled", REMOVED: "removed", RESIGNED: "resigned"}
 
 COMMON_FIELDS = ("id", "type", "on", "recorded_at", "ref", "note")
 
+# --- limits (SPEC §2): the same on every backend, checked when a fact is parsed -------------
+
+MAX_LINE_BYTES = 64 * 1024
+"""A fact's JSON line, in bytes of UTF-8 (without its line break)."""
+MAX_DEPTH = 8
+"""Nesting of objects and arrays: a fact is 1 level, its ``person`` 2."""
+MAX_ID_CHARS = 256
+"""A fact id (PostgreSQL's key index takes at most ~2,700 bytes)."""
+MAX_TEXT_CHARS = 2000
+"""Names, notes, references and other free text."""
+MAX_COUNT = 10_000_000
+"""A declared head count (a read model's integer column holds it on every backend)."""
+FIRST_DAY = date(1800, 1, 1)
+LAST_DAY = date(9999, 12, 30)
+"""Every date, and every instant once converted to UTC, lies within these days."""
+
 
 class Fact(NamedTuple):
     """One accepted fact as the rules see it: common fields plus the type-specific ``data``.

@@ -209,6 +209,14 @@ class Organization(Aggregate):
             )
         if any(f.type == RETRACTED and f.target == target.id for f in self.facts):
             raise errors.Conflict(f"fact {target.id} is already retracted", fact=fact.id)
+        if fact.recorded_at < target.recorded_at:
+            raise errors.Conflict(
+                f"recorded_at {fact.recorded_at.isoformat()} is before "
+                f"{target.recorded_at.isoformat()} of fact {target.id}: a retraction cannot be "
+                "recorded before the fact it retracts",
+                fact=fact.id,
+                conflicting=target.id,
+            )
         self.trigger_event(self.Retracted, **event_fields(fact))
 
 

@@ -199,9 +199,14 @@ class _Cursor:
                 return
             err.fact = err.fact or fact.id
             raise
+        except _MALFORMED as err:
+            raise _unapplicable(fact, err) from err
         before = self._snapshot() if steps is not None else state
-        apply(state, fact)
-        self.stays.follow(state, fact)
+        try:
+            apply(state, fact)
+            self.stays.follow(state, fact)
+        except _MALFORMED as err:
+            raise _unapplicable(fact, err) from err
         if fact.type == DIED:
             self.death_seq = fact.seq
         if steps is not None:
@@ -216,6 +221,17 @@ class _Cursor:
 
     def outcome(self, steps: list[Step]) -> Replay:
         return Replay(self.state, steps, self.stays.close(), self)
+
+
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
+"""What a rule or an effect raises on a stored fact whose fields are not what they should be
+(written under other rules, or altered outside the ledger)."""
+
+
+def _unapplicable(fact: Fact, err: Exception) -> errors.LedgerError:
+    return errors.Conflict(
+        f"fact {fact.id} as stored cannot be applied ({type(err).__name__}: {err})", fact=fact.id
+    )
 
 
 def replay(timeline: Sequence[Fact], *, keep_steps: bool = True) -> Replay:

@@ -9,6 +9,7 @@ never change in place, and "as of D, known at T" is a range query.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +17,7 @@ from datetime import date
 import orjson
 
 from ledger import facts as ft
+from ledger.errors import LedgerError
 from ledger.facts import Fact
 from ledger.timeline import (
     DEAD,
@@ -48,15 +50,31 @@ COUNTED = {
 
 @dataclass(frozen=True, slots=True)
 class Derived:
-    """One member's rows, per read-model table (without member and knowledge columns)."""
+    """One member's rows, per read-model table (without member and knowledge columns).
+
+    A history that cannot be derived has no rows but one in ``unreadable`` (quarantine).
+    """
 
     spans: frozenset[Row]
     events: frozenset[Row]
     states: frozenset[Row]
     facts: frozenset[Row]
+    unreadable: frozenset[Row] = frozenset()
 
 
 EMPTY = Derived(frozenset(), frozenset(), frozenset(), frozenset())
+UNDECODABLE = "(undecodable event)"
+"""The type of the placeholder fact that stands for a stored event that cannot be decoded."""
+DETAIL_CHARS = 500
+"""How much of the reason a quarantine row keeps."""
+
+
+class _Unplaceable(Exception):
+    """A fact names an org the read models do not know."""
+
+    def __init__(self, fact: str, reason: str) -> None:
+        super().__init__(reason)
+        self.fact = fact
 
 
 def common_scope(a: str, b: str) -> str:
@@ -80,7 +98,11 @@ def scope_of(state: MemberState, path_of: PathOf) -> str | None:
 
 
 def derive(facts: Sequence[Fact], path_of: PathOf) -> Derived:
-    """The rows of every read model for a member whose known facts are ``facts``."""
+    """The rows of every read model for a member whose known facts are ``facts``.
+
+    Total: a history that the rules cannot replay (written under other rules, or altered
+    outside the ledger) is quarantined instead of raising; see ``_quarantined``.
+    """
     return derive_versions(facts, [len(facts)], path_of)[0]
 
 
@@ -92,12 +114,59 @@ def derive_versions(facts: Sequence[Fact], ends: Sequence[int], path_of: PathOf)
     whole one: one replay serves all the versions.
     """
     if ends and _timeline_grows_by_appending(facts, ends[0]):
-        steps = _placed(replay(active_timeline(facts)).steps, path_of)
-        return [_rows(facts[:end], steps[:end]) for end in ends]
-    return [
-        _rows(facts[:end], _placed(replay(active_timeline(facts[:end])).steps, path_of))
-        for end in ends
-    ]
+        try:
+            steps = _placed(replay(active_timeline(facts)).steps, path_of)
+        except Exception:  # some version cannot be derived: each is derived on its own
+            pass
+        else:
+            return [_rows(facts[:end], steps[:end]) for end in ends]
+    return [_version(facts[:end], path_of) for end in ends]
+
+
+def _version(facts: Sequence[Fact], path_of: PathOf) -> Derived:
+    try:
+        return _rows(facts, _placed(replay(active_timeline(facts)).steps, path_of))
+    except Exception as err:  # the read side never raises on what the log holds
+        return _quarantined(facts, err, path_of)
+
+
+def _quarantined(facts: Sequence[Fact], err: Exception, path_of: PathOf) -> Derived:
+    """The rows of a history that cannot be derived: none, and one saying why.
+
+    The rules ran when each fact was recorded, so this happens only to a history written
+    under other rules or altered outside the ledger. Its member is left out of every report
+    (counting part of a history no rule accepts would be worse) until a retraction mends it;
+    the quality report lists it as ``unreadable_history``.
+    """
+    culprit = getattr(err, "fact", None)
+    if not isinstance(culprit, str):
+        culprit = facts[-1].id if facts else None
+    placeholder = next((f for f in facts if f.id == culprit and f.type == UNDECODABLE), None)
+    if placeholder is not None:
+        reason = f"the stored event cannot be decoded: {placeholder.data['reason']}"
+    elif isinstance(err, LedgerError):
+        reason = f"{err.code}: {err.message}"
+    else:
+        reason = f"{type(err).__name__}: {err}"
+    org, scope = None, None
+    for fact in reversed(facts):  # the org the member was last placed in, as far as known
+        named = fact.data.get("org") if isinstance(fact.data, dict) else None
+        if isinstance(named, str):
+            try:
+                org, scope = named, path_of(named)
+                break
+            except LookupError:
+                continue
+    row = (culprit, org, scope, readable_text(reason)[:DETAIL_CHARS])
+    return Derived(frozenset(), frozenset(), frozenset(), frozenset(), frozenset({row}))
+
+
+def readable_text(text: str) -> str:
+    """``text`` with control characters replaced, for a read-model column and a message."""
+    return _CONTROL.sub("\ufffd", text)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _timeline_grows_by_appending(facts: Sequence[Fact], start: int) -> bool:
@@ -179,7 +248,13 @@ class _Placed:
 
 
 def _placed(steps: Sequence[Step], path_of: PathOf) -> list[_Placed]:
-    return [_Placed(s, scope_of(s.before, path_of), scope_of(s.after, path_of)) for s in steps]
+    placed = []
+    for s in steps:
+        try:
+            placed.append(_Placed(s, scope_of(s.before, path_of), scope_of(s.after, path_of)))
+        except LookupError as err:
+            raise _Unplaceable(s.fact.id, str(err)) from err
+    return placed
 
 
 def _rows(facts: Sequence[Fact], placed: Sequence[_Placed]) -> Derived:

@@ -28,6 +28,7 @@ KINDS = (
     "missing_dossier",
     "anomaly",
     "count_mismatch",
+    "unreadable_history",
 )
 TRANSIT_DAYS = 90
 LATE_DAYS = 30
@@ -204,6 +205,16 @@ def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) 
                     f"({declared - actual:+d})",
                 )
             )
+
+    # Histories (and org facts) the read models cannot derive: left out of every report.
+    # Those that name no known org are listed under the tree's roots.
+    root = models.store.fetchone("SELECT parent IS NULL FROM rm_orgs WHERE org = ?", (org,))
+    for member, fact_id, fact_org, detail in models.store.fetchall(
+        f"SELECT member, fact_id, org, detail FROM rm_unreadable WHERE {known} "
+        "AND ((scope >= ? AND scope < ?) OR (scope IS NULL AND ?))",
+        (*known_params, low, high, bool(root and root[0])),
+    ):
+        add(_finding("unreadable_history", member or None, fact_org, fact_id, detail))
 
     findings.sort(key=lambda f: (f["kind"], f["org"] or "", f["member"] or "", f["fact"] or ""))
     counts = dict.fromkeys(KINDS, 0)

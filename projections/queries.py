@@ -30,6 +30,11 @@ def _known(moment: datetime | None) -> str:
     return utc_text(moment) if moment is not None else EVERYTHING
 
 
+def year_end(year: int) -> str:
+    """December 31 of ``year`` as ISO text (zero-padded: year 21 is 0021)."""
+    return f"{year:04d}-12-31"
+
+
 def _subtree(path: str) -> tuple[str, str]:
     """Bounds of the paths in the subtree at ``path``: '/hp/d01/' ≤ p < '/hp/d010'."""
     return path, path[:-1] + chr(ord("/") + 1)
@@ -180,7 +185,7 @@ class ReadModels:
         self.fresh()
         path = self.org_path(org)
         moment = _known(known_at)
-        ends = [f"{y}-12-31" for y in (year - 2, year - 1, year)]
+        ends = [year_end(y) for y in (year - 2, year - 1, year)]
         counts = self.roster_counts(path, ends, moment, details=(ends[1], ends[2]))
         groups = self._event_groups(path, year - 1, year, moment)
         report = self._year(org, year, label, counts, groups.get(year, []))
@@ -204,7 +209,7 @@ class ReadModels:
             "AND ((scope_before >= ? AND scope_before < ?) "
             "OR (scope_after >= ? AND scope_after < ?)) "
             "GROUP BY 1, 2, 3, 4, 5, 6",
-            (low, high, low, high, f"{first}-01-01", f"{last}-12-31", *known_params,
+            (low, high, low, high, f"{first:04d}-01-01", year_end(last), *known_params,
              low, high, low, high),
         )  # fmt: skip
         groups: dict[int, list[tuple[Any, ...]]] = {}
@@ -220,8 +225,8 @@ class ReadModels:
         counts_at: RosterCounts,
         groups: list[tuple[Any, ...]],
     ) -> dict[str, Any]:
-        end = f"{year}-12-31"
-        at_start = counts_at.members[f"{year - 1}-12-31"]
+        end = year_end(year)
+        at_start = counts_at.members[year_end(year - 1)]
         at_end = counts_at.members[end]
         in_transit, with_dossier = counts_at.in_transit[end], counts_at.with_dossier[end]
         counts = dict.fromkeys(

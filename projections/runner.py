@@ -11,17 +11,37 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, StoredEvent
 
 from commands.application import LedgerApplication
 from commands.runtime import LRUCache, fewer_collections
 from ledger.events import FactEvent
-from ledger.facts import ORG_COUNT_DECLARED, ORG_DISSOLVED, ORG_REGISTERED, ORG_RENAMED, Fact
-from projections.derive import EMPTY, Derived, Row, derive, derive_versions, row_key
-from projections.store import OPEN_TIME, TABLES, Store, utc_text
+from ledger.facts import (
+    FIRST_DAY,
+    MAX_COUNT,
+    ORG_COUNT_DECLARED,
+    ORG_DISSOLVED,
+    ORG_REGISTERED,
+    ORG_RENAMED,
+    RETRACTED,
+    Fact,
+)
+from projections.derive import (
+    DETAIL_CHARS,
+    EMPTY,
+    UNDECODABLE,
+    Derived,
+    Row,
+    derive,
+    derive_versions,
+    readable_text,
+    row_key,
+)
+from projections.store import EARLIEST_TIME, OPEN_TIME, TABLES, Store, utc_text
 
 NAME = "read_models"
 BATCH_SIZE = 10_000
@@ -30,7 +50,13 @@ DERIVATIONS_KEPT = 50_000
 MEMBER_TOPIC = "ledger.member:"
 ORG_TOPIC = "ledger.organization:"
 
-TABLE_OF = {"spans": "rm_spans", "events": "rm_events", "states": "rm_states", "facts": "rm_facts"}
+TABLE_OF = {
+    "spans": "rm_spans",
+    "events": "rm_events",
+    "states": "rm_states",
+    "facts": "rm_facts",
+    "unreadable": "rm_unreadable",
+}
 COLUMNS = {
     table: [c.split()[0] for c in TABLES[table].split(", ") if c.split()[0]]
     for table in TABLE_OF.values()
@@ -184,26 +210,49 @@ class ProjectionRunner:
             else:
                 unknown[key] = first - 1
         if unknown:
-            earlier: dict[UUID, list[Any]] = {}
+            earlier: dict[UUID, list[StoredEvent]] = {}
             for item in self.app.keys.select_events_of(list(unknown)):
                 key = _uuid(item.originator_id)
                 if item.originator_version <= unknown[key]:
-                    earlier.setdefault(key, []).append(self.app.mapper.to_domain_event(item))
-            for key, events in earlier.items():
-                facts = _facts(events, 0)
-                bases[key] = _Derivation(
-                    events[0].member, unknown[key], facts, derive(facts, self.path_of)
-                )
+                    earlier.setdefault(key, []).append(item)
+            for key, items in earlier.items():
+                member, facts = self._member_facts(items, [])
+                bases[key] = _Derivation(member, unknown[key], facts, derive(facts, self.path_of))
         for key, notes in in_batch.items():
-            base = bases[key]
-            events = [self.app.mapper.to_domain_event(n) for n in notes]
-            member = base.member or events[0].member
-            facts = base.facts + _facts(events, len(base.facts))
+            # (A member whose earlier events are missing from the log goes on from nothing.)
+            base = bases.get(key) or _Derivation(None, 0, [], EMPTY)
+            member, facts = self._member_facts(notes, base.facts)
+            member = base.member or member or key.hex
             derived = self._member_changes(member, facts, base, changes)
             self._derived.remember(
                 key, _Derivation(member, notes[-1].originator_version, facts, derived)
             )
         return changes
+
+    def _member_facts(
+        self, items: Sequence[StoredEvent], before: list[Fact]
+    ) -> tuple[str | None, list[Fact]]:
+        """``before`` followed by the facts of a member's stored events, and the member's id
+        when an opening event among them names it.
+
+        An event that cannot be decoded into a fact becomes a placeholder that the derivation
+        quarantines, instead of failing the batch.
+        """
+        facts = list(before)
+        member: str | None = None
+        for item in items:
+            try:
+                event: Any = self.app.mapper.to_domain_event(item)
+                if member is None:
+                    member = getattr(event, "member", None)
+                if not isinstance(event, FactEvent):
+                    continue  # an old log's ``Opened`` marker
+                fact = event.to_fact(len(facts))
+                _check_shape(fact)
+            except Exception as err:  # the read side never raises on what the log holds
+                fact = _undecodable(item, err, len(facts), facts[-1] if facts else None)
+            facts.append(fact)
+        return member, facts
 
     def write(self, changes: Changes, position: int) -> None:
         """Write a batch's statements and move the position (inside the caller's transaction)."""
@@ -268,38 +317,77 @@ class ProjectionRunner:
         return versions[-1][1] if versions else start
 
     def _org_change(self, notification: Notification, changes: Changes) -> None:
-        event: Any = self.app.mapper.to_domain_event(notification)
-        kind = getattr(event, "fact_type", "")
-        org = str(event.data.get("org", ""))
+        """Add the statements of an org fact; one that cannot be applied is noted instead."""
+        event: Any = None
+        try:
+            event = self.app.mapper.to_domain_event(notification)
+            changes.org_statements.extend(self._org_statements(event))
+        except Exception as err:  # the read side never raises on what the log holds
+            changes.org_statements.append(self._org_unreadable(notification, event, err))
+
+    def _org_statements(self, event: Any) -> list[tuple[str, tuple[Any, ...]]]:
+        kind = event.fact_type
+        data = event.data
+        org = str(data["org"]) if kind != RETRACTED else ""
         suffix = self.suffix
-        add = changes.org_statements.append
         if kind == ORG_REGISTERED:
-            parent = event.data.get("parent")
+            parent = data.get("parent")
             path = (self.path_of(parent) if parent else "/") + org + "/"
             self._paths[org] = path
-            add((
+            return [(
                 f"INSERT INTO rm_orgs{suffix} VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING",
-                (org, parent, path, event.data["name"], event.on.isoformat()),
-            ))  # fmt: skip
-        elif kind == ORG_RENAMED:
-            add((f"UPDATE rm_orgs{suffix} SET name = ? WHERE org = ?", (event.data["name"], org)))
-        elif kind == ORG_DISSOLVED:
-            add((
+                (org, parent, path, readable_text(str(data["name"])), event.on.isoformat()),
+            )]  # fmt: skip
+        if kind == ORG_RENAMED:
+            name = readable_text(str(data["name"]))
+            return [(f"UPDATE rm_orgs{suffix} SET name = ? WHERE org = ?", (name, org))]
+        if kind == ORG_DISSOLVED:
+            return [(
                 f"UPDATE rm_orgs{suffix} SET dissolved_on = ? WHERE org = ?",
                 (event.on.isoformat(), org),
-            ))  # fmt: skip
-        elif kind == ORG_COUNT_DECLARED:
-            add((
+            )]  # fmt: skip
+        if kind == ORG_COUNT_DECLARED:
+            count = data["count"]
+            if type(count) is not int or not 0 <= count <= MAX_COUNT:
+                raise ValueError(f"count {count!r} is outside 0 to {MAX_COUNT:,}")
+            return [(
                 f"INSERT INTO rm_counts{suffix} VALUES (?, ?, ?, ?, ?, ?)",
-                (org, event.fact_id, event.on.isoformat(), int(event.data["count"]),
+                (org, event.fact_id, event.on.isoformat(), count,
                  utc_text(event.recorded_at), OPEN_TIME),
-            ))  # fmt: skip
-        else:  # a retraction of a count declaration
-            add((
-                f"UPDATE rm_counts{suffix} SET known_to = ? "
-                f"WHERE fact_id = ? AND known_to = '{OPEN_TIME}'",
-                (utc_text(event.recorded_at), str(event.data["fact"])),
-            ))  # fmt: skip
+            )]  # fmt: skip
+        # A retraction of a count declaration (which may have been one that could not be
+        # applied: the retraction mends it).
+        moment, target = utc_text(event.recorded_at), str(data["fact"])
+        return [
+            (f"UPDATE {table}{suffix} SET known_to = ? "
+             f"WHERE fact_id = ? AND known_to = '{OPEN_TIME}'{extra}", (moment, target))
+            for table, extra in (("rm_counts", ""), ("rm_unreadable", " AND member = ''"))
+        ]  # fmt: skip
+
+    def _org_unreadable(
+        self, notification: Notification, event: Any, err: Exception
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The row that notes an org fact the read models cannot apply."""
+        fact_id = getattr(event, "fact_id", None)
+        data = getattr(event, "data", None)
+        org = data.get("org") if isinstance(data, dict) else None
+        org = org if isinstance(org, str) else None
+        scope = self._paths.get(org) if org else None
+        try:
+            since = utc_text(event.recorded_at)
+        except Exception:
+            since = EARLIEST_TIME
+        if event is None:
+            reason = f"the stored event {notification.id} cannot be decoded: "
+        else:
+            reason = "the org fact cannot be applied: "
+        detail = readable_text(reason + f"{type(err).__name__}: {err}")[:DETAIL_CHARS]
+        fact_id = fact_id if isinstance(fact_id, str) else None
+        row = (fact_id, org, scope, detail)
+        return (
+            f"INSERT INTO rm_unreadable{self.suffix} VALUES ('', ?, ?, ?, ?, ?, ?, ?)",
+            (row_key(row), *row, since, OPEN_TIME),
+        )
 
     def path_of(self, org: str) -> str:
         """The materialised path of an org ("/hp/d01/c01/")."""
@@ -314,10 +402,29 @@ class ProjectionRunner:
         return path
 
 
-def _facts(events: Sequence[Any], first_seq: int) -> list[Fact]:
-    """The facts of a member's events (an old log's ``Opened`` marker is not one)."""
-    recorded = [e for e in events if isinstance(e, FactEvent)]
-    return [e.to_fact(first_seq + i) for i, e in enumerate(recorded)]
+def _check_shape(fact: Fact) -> None:
+    """Raise ValueError when a decoded fact's common fields do not have their types."""
+    if not (
+        isinstance(fact.id, str)
+        and type(fact.on) is date
+        and isinstance(fact.recorded_at, datetime)
+        and fact.recorded_at.utcoffset() is not None
+        and isinstance(fact.data, dict)
+    ):
+        raise ValueError("the event's fields do not have the types of a fact")
+
+
+def _undecodable(item: StoredEvent, err: Exception, seq: int, previous: Fact | None) -> Fact:
+    """A placeholder for an event that cannot be decoded, known with the fact before it."""
+    version = item.originator_version
+    return Fact(
+        id=f"(event {version} of {item.originator_id})",
+        type=UNDECODABLE,
+        on=previous.on if previous else FIRST_DAY,
+        recorded_at=previous.recorded_at if previous else datetime(1, 1, 1, tzinfo=UTC),
+        seq=seq,
+        data={"reason": f"{type(err).__name__}: {err}"},
+    )
 
 
 def _uuid(value: UUID | str) -> UUID:

@@ -63,6 +63,12 @@ TABLES: dict[str, str] = {
         "org TEXT PRIMARY KEY, parent TEXT, path TEXT NOT NULL, name TEXT NOT NULL, "
         "registered_on TEXT NOT NULL, dissolved_on TEXT"
     ),
+    # Histories that cannot be derived (quarantined members: member set) and org facts that
+    # cannot be applied (member ''), with the fact named and why; see derive._quarantined.
+    "rm_unreadable": (
+        "member TEXT NOT NULL, row_key BIGINT NOT NULL, fact_id TEXT, org TEXT, scope TEXT, "
+        "detail TEXT NOT NULL, known_from TEXT NOT NULL, known_to TEXT NOT NULL"
+    ),
     # Head counts declared by hand (organization.count_declared), for reconciliation.
     "rm_counts": (
         "org TEXT NOT NULL, fact_id TEXT NOT NULL, on_day TEXT NOT NULL, count INTEGER NOT NULL, "
@@ -89,13 +95,14 @@ INDEXES: dict[str, list[str]] = {
     "rm_states": ["member, valid_from", "member, known_to"],
     "rm_facts": ["member, on_day, seq", "member, known_to", "on_day, known_to"],
     "rm_counts": ["org, on_day"],
+    "rm_unreadable": ["member, known_to"],
 }
 
 TRACKING = (
     "CREATE TABLE IF NOT EXISTS rm_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 )
 
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 """Bumped whenever the read-model tables change shape. Read models are disposable: a database
 whose tables have another layout gets them dropped and re-derived from the event log."""
 
@@ -116,9 +123,22 @@ def knowledge(moment: str, table: str = "") -> tuple[str, tuple[str, ...]]:
     return f"{prefix}known_from <= ? AND {prefix}known_to > ?", (moment, moment)
 
 
+EARLIEST_TIME = "0001-01-01T00:00:00.000000"
+LATEST_TIME = "9999-12-31T23:59:59.999999"
+
+
 def utc_text(moment: datetime) -> str:
-    """A knowledge time as sortable UTC text."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    """A knowledge time as sortable UTC text (always four-digit years).
+
+    Total: a time that UTC cannot hold (year 1 ahead of UTC, year 9999 behind it) becomes the
+    first or last instant, which keeps the order. Facts are refused that close to the edges;
+    a query may still ask for "known at 9999-12-31".
+    """
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        return EARLIEST_TIME if moment.year == 1 else LATEST_TIME
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 class Store:

@@ -48,6 +48,7 @@ def test_every_kind_is_counted_even_when_there_is_no_finding(
     assert report["counts"] == {
         "transfer_overdue": 0, "away_over_12_months": 0, "probation_overdue": 0,
         "late_report": 0, "missing_dossier": 0, "anomaly": 0, "count_mismatch": 0,
+        "unreadable_history": 0,
     }  # fmt: skip
     assert report["findings"] == []
     assert set(report) == {"org", "as_of", "known_at", "counts", "findings"}
