@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import re
+import contextlib
+import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -13,14 +15,25 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import orjson
+import psycopg
 import typer
+from eventsourcing.persistence import PersistenceError
 
-from api import annual_text, exports, render
+from api import annual_text, exports, files, render
 from api.settings import Settings
 from api.timeparse import parse_day, parse_known_at
 from commands.application import LedgerApplication, local_now
-from commands.record import Refusal, import_facts
+from commands.persistence import (
+    Database,
+    database_files,
+    parse_database_url,
+    redacted_url,
+    scrubbed,
+)
+from commands.record import ImportSummary, Refusal, import_facts
+from commands.schema import REJECT_KEYS, read_lines
 from ledger.errors import LedgerError
+from ledger.facts import FIRST_DAY, LAST_DAY, MAX_LINE_BYTES
 from projections.queries import ReadModels
 from projections.rebuild import rebuild
 
@@ -61,24 +74,70 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+DATABASE_ERRORS = (PersistenceError, sqlite3.Error, psycopg.Error)
+
+
 @contextmanager
-def _open(db: str | None) -> Iterator[LedgerApplication]:
+def _open(db: str | None, *, create: bool = False) -> Iterator[LedgerApplication]:
+    """The ledger at ``db``; a SQLite file must exist unless the command ``create``s it."""
     url = db or Settings().database_url
     try:
-        application = LedgerApplication(url)
+        database = parse_database_url(url)
     except ValueError as err:
         _fail(str(err))
-    except Exception as err:  # a database that cannot be reached is a usage error here
-        _fail(f"cannot open the database {_redacted(url)}: {err}")
+    if not create:
+        _require_existing(database)
+    try:
+        application = LedgerApplication(url)
+    except (*DATABASE_ERRORS, OSError) as err:
+        _fail(f"cannot open the database {redacted_url(url)}: {scrubbed(str(err), url)}")
     try:
         yield application
+    except DATABASE_ERRORS as err:  # lost connection, read-only or full disk, corrupt file…
+        _fail(f"database error ({redacted_url(url)}): {scrubbed(str(err), url)}")
     finally:
         application.close()
 
 
-def _redacted(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"(://[^:/@]+):[^/]*@", r"\1:***@", url)
+def _require_existing(database: Database) -> None:
+    """Refuse to read a SQLite file that does not exist (a typo would create an empty one)."""
+    files = database_files(database)
+    if files and not os.path.isfile(files[0]):
+        _fail(
+            f"no ledger database at {files[0]} (check --db or LEDGER_DATABASE_URL; "
+            "'ledger import' creates one)"
+        )
+
+
+def _protected(db: str | None, *inputs: Path) -> dict[str, str]:
+    """The files an output must not overwrite: the command's inputs and the database's files."""
+    try:
+        database = parse_database_url(db or Settings().database_url)
+    except ValueError as err:
+        _fail(str(err))
+    protected = {str(path): "an input of this command" for path in inputs}
+    for name, what in zip(database_files(database), DATABASE_FILE_NAMES, strict=False):
+        protected[name] = what
+    return protected
+
+
+DATABASE_FILE_NAMES = (
+    "the database",
+    "the database's write-ahead log",
+    "the database's shared-memory file",
+    "the database's journal",
+    "the database's writer lock",
+)
+
+
+def _output(path: Path | None, option: str, db: str | None, *inputs: Path) -> Path | None:
+    """``path`` once it is safe to write (see ``files.check_output``)."""
+    if path is None:
+        return None
+    try:
+        return files.check_output(path, _protected(db, *inputs), option)
+    except files.OutputRefused as err:
+        _fail(str(err))
 
 
 def _day(text: str | None, default: date) -> date:
@@ -122,36 +181,62 @@ def import_command(
     db: DbOption = None,
 ) -> None:
     """Import facts from a JSON Lines file; exit 1 when any line was refused."""
-    if str(file) != "-" and not file.is_file():
+    from_stdin = str(file) == "-"
+    if not from_stdin and not file.is_file():
         _fail(f"no such file: {file}")
-    total = None if str(file) == "-" else _count_lines(file)
-    reject_file = rejects.open("w", encoding="utf-8") if rejects else None
+    rejects = _output(rejects, "--rejects", db, *([] if from_stdin else [file]))
+    total = None if from_stdin else _count_lines(file)
+    summary = ImportSummary()
+    with contextlib.ExitStack() as stack:
+        application = stack.enter_context(_open(db, create=True))
+        advance = stack.enter_context(render.progress(total, "importing"))
+        reject_file = (
+            stack.enter_context(files.replaced(rejects, keep_partial=True)) if rejects else None
+        )
+        stream = sys.stdin.buffer if from_stdin else stack.enter_context(file.open("rb"))
 
-    def keep_reject(refusal: Refusal, text: str | bytes) -> None:
-        if reject_file is None:
-            return
-        raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-        try:
-            fact: Any = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            fact = raw.rstrip("\n")
-        record = {**refusal.as_json(), "fact": fact}
-        reject_file.write(orjson.dumps(record).decode() + "\n")
-
-    with _open(db) as application, render.progress(total, "importing") as advance:
-        stream = sys.stdin.buffer if str(file) == "-" else file.open("rb")
-        try:
-            summary = import_facts(application, stream, progress=advance, on_reject=keep_reject)
-        finally:
-            if stream is not sys.stdin.buffer:
-                stream.close()
+        def keep_reject(refusal: Refusal, text: str | bytes) -> None:
             if reject_file is not None:
-                reject_file.close()
+                reject_file.write(orjson.dumps(reject_record(refusal, text)).decode() + "\n")
+
+        try:
+            import_facts(
+                application,
+                read_lines(stream),
+                progress=advance,
+                on_reject=keep_reject,
+                summary=summary,
+            )
+        except BaseException:
+            # Interrupted, or the database failed: say what was committed before that.
+            typer.echo(
+                "stopped; committed before that: " + render.import_summary(summary, rejects),
+                err=True,
+            )
+            raise
     if json_output:
         _print_json(summary.as_json())
     else:
         typer.echo(render.import_summary(summary, rejects))
     raise typer.Exit(1 if summary.rejected else 0)
+
+
+def reject_record(refusal: Refusal, text: str | bytes) -> dict[str, Any]:
+    """A rejects-file line: the refusal and the fact as submitted (the raw text if not JSON).
+
+    A refused line of a rejects file is kept as the fact it wraps, so the rejects file of a
+    rejects file can be imported too. A line over the size limit is not kept (``fact``: null).
+    """
+    raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    fact: Any = None
+    if len(raw.encode("utf-8", "surrogatepass")) <= MAX_LINE_BYTES + 2:
+        try:
+            fact = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            fact = raw.rstrip("\r\n")
+        while isinstance(fact, dict) and fact.keys() == REJECT_KEYS:
+            fact = fact["fact"]
+    return {**refusal.as_json(), "fact": fact}
 
 
 @app.command("member")
@@ -184,7 +269,7 @@ def roster_command(
 ) -> None:
     """List the members on the roster of an org's subtree as of a date."""
     day, moment, label = _when(as_of, known_at)
-    _check_format(fmt, out)
+    _check_format(fmt, out, db)
     with _read_models(db) as models:
         roster = _answer(lambda: models.roster(org, as_of=day, known_at=moment, label=label))
     _emit("roster", roster, json_output, fmt, out, render.roster)
@@ -199,7 +284,10 @@ app.add_typer(report_app, name="report")
 @report_app.command("annual")
 def annual_command(
     org: Annotated[str, typer.Argument(help="The org whose subtree is reported.")],
-    year: Annotated[int, typer.Option("--year", help="The calendar year.")],
+    year: Annotated[
+        int,
+        typer.Option("--year", help="The calendar year.", min=FIRST_DAY.year, max=LAST_DAY.year),
+    ],
     known_at: KnownAtOption = None,
     json_output: JsonOption = False,
     lang: Annotated[str, typer.Option("--lang", help="vi (default) or en.")] = "vi",
@@ -210,7 +298,7 @@ def annual_command(
     """The annual statistics of an org's subtree, with the previous year for comparison."""
     if lang not in ("vi", "en"):
         _fail(f"--lang must be vi or en, not {lang!r}")
-    _check_format(fmt, out)
+    _check_format(fmt, out, db)
     moment, label = _known_at(known_at, local_now())
     with _read_models(db) as models:
         report = _answer(lambda: models.annual(org, year=year, known_at=moment, label=label))
@@ -246,17 +334,18 @@ def quality_command(
 ) -> None:
     """Data-quality findings: overdue transfers and probations, late reports, anomalies…"""
     day, moment, label = _when(as_of, known_at)
-    _check_format(fmt, out)
+    _check_format(fmt, out, db)
     with _read_models(db) as models:
         report = _answer(lambda: models.quality(org, as_of=day, known_at=moment, label=label))
     _emit("quality", report, json_output, fmt, out, render.quality)
 
 
-def _check_format(fmt: str, out: Path | None) -> None:
+def _check_format(fmt: str, out: Path | None, db: str | None) -> None:
     if fmt not in ("text", "csv", "xlsx"):
         _fail(f"--format must be text, csv or xlsx, not {fmt!r}")
     if fmt == "xlsx" and out is None:
         _fail("--format xlsx needs --out FILE")
+    _output(out, "--out", db)
 
 
 def _emit(
@@ -269,7 +358,8 @@ def _emit(
 ) -> None:
     if fmt == "xlsx":
         assert out is not None
-        exports.to_xlsx(kind, report, out)
+        with files.replaced(out, "wb") as stream:
+            exports.to_xlsx(kind, report, stream)
         typer.echo(f"{kind} report written to {out}")
         return
     if json_output:
@@ -281,7 +371,8 @@ def _emit(
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8")
+        with files.replaced(out) as stream:
+            stream.write(text)
         typer.echo(f"{kind} report written to {out}")
 
 
@@ -295,7 +386,8 @@ def demo_command(
 ) -> None:
     """Generate the Hải Phòng history, import it like any file and bring the reports up to date."""
     url = db or Settings().database_url
-    with _read_models(url) as models:
+    out = _output(out, "--out", url)
+    with _read_models(url, create=True) as models:
         started = time.perf_counter()
         # Three processes share the work: one generates the history into a pipe, this one
         # imports it line by line as it comes, and a projection worker follows the log.
@@ -304,8 +396,10 @@ def demo_command(
             [sys.executable, "-m", "commands.demo", str(seed)], stdout=subprocess.PIPE
         )
         worker = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "project", "--follow", "--db", url],
+            # The URL goes by the environment: a command line is visible to every user.
+            [sys.executable, "-m", "api.cli", "project", "--follow"],
             stdout=subprocess.DEVNULL,
+            env={**os.environ, "LEDGER_DATABASE_URL": url},
         )
         try:
             assert generator.stdout is not None
@@ -339,11 +433,11 @@ def demo_command(
 
 
 def _tee(lines: Iterable[bytes], out: Path | None) -> Iterator[bytes]:
-    """The lines as they come, also written to ``out`` when given."""
+    """The lines as they come, also written to ``out`` (in one step, when all were read)."""
     if out is None:
         yield from lines
         return
-    with out.open("wb") as handle:
+    with files.replaced(out, "wb") as handle:
         for line in lines:
             handle.write(line)
             yield line
@@ -376,8 +470,8 @@ def rebuild_command(db: DbOption = None) -> None:
 
 
 @contextmanager
-def _read_models(db: str | None) -> Iterator[ReadModels]:
-    with _open(db) as application:
+def _read_models(db: str | None, *, create: bool = False) -> Iterator[ReadModels]:
+    with _open(db, create=create) as application:
         models = ReadModels(application)
         try:
             yield models
@@ -398,11 +492,25 @@ def _count_lines(path: Path) -> int:
 
 
 def main() -> None:
-    """Entry point of the ``ledger`` console script."""
+    """Entry point of the ``ledger`` console script: every error a user can cause is a message.
+
+    Exit status: 0 done, 1 facts refused, 2 usage or environment (database, files), 130
+    interrupted (Typer turns Ctrl-C into that status).
+    """
     try:
         app()
+    except SystemExit as done:
+        if done.code == INTERRUPTED:
+            typer.echo("ledger: interrupted", err=True)
+        raise
     except LedgerError as err:  # pragma: no cover - every command maps its own refusals
         _fail(str(err), 1)
+    except OSError as err:  # a file that cannot be read or written, a full disk…
+        typer.echo(f"ledger: {err}", err=True)
+        sys.exit(2)
+
+
+INTERRUPTED = 130
 
 
 if __name__ == "__main__":

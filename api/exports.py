@@ -9,8 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 Table = tuple[str, list[list[Any]]]  # a sheet name and its rows (the first row is the header)
 
@@ -68,7 +67,7 @@ def to_csv(kind: str, report: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def to_xlsx(kind: str, report: dict[str, Any], path: Path) -> None:
+def to_xlsx(kind: str, report: dict[str, Any], stream: IO[bytes]) -> None:
     """The report as an XLSX workbook: a sheet of parameters, then one sheet per table."""
     from openpyxl import Workbook
 
@@ -82,4 +81,4 @@ def to_xlsx(kind: str, report: dict[str, Any], path: Path) -> None:
         sheet = book.create_sheet(name)
         for row in rows:
             sheet.append(row)
-    book.save(path)
+    book.save(stream)

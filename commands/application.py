@@ -10,6 +10,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Transcoder
+from eventsourcing.utils import Environment, EnvType
 
 from commands.persistence import (
     DEFAULT_DATABASE_URL,
@@ -68,6 +69,15 @@ class LedgerApplication(Application[UUID]):
         recorder = self.recorder
         assert isinstance(recorder, LedgerSQLiteRecorder | LedgerPostgresRecorder)
         return recorder
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """The library's settings come from the database URL alone.
+
+        The library would also read the process environment, where a stray variable named
+        after the application (``LEDGER_SQLITE_DBNAME``, ``LEDGER_PERSISTENCE_MODULE``…) could
+        send the events to another store than the read models.
+        """
+        return Environment(name, dict(env or {}))
 
     def construct_transcoder(self) -> Transcoder:
         """Events are encoded with orjson."""

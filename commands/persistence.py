@@ -307,13 +307,42 @@ class Database:
     is_postgres: bool
 
 
+def redacted_url(url: str) -> str:
+    """``url`` with its password hidden, for messages.
+
+    The user information ends at the *last* ``@`` of the text, so a password holding an
+    unencoded ``/``, ``@``, ``:`` or ``%`` is hidden whole, however the URL parser would read it.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    userinfo, _, host = rest.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{host}"
+
+
+def scrubbed(text: str, url: str) -> str:
+    """``text`` (an error message, say) with the URL and every form of its password hidden."""
+    text = text.replace(url, redacted_url(url))
+    _, sep, rest = url.partition("://")
+    if sep and "@" in rest:
+        password = rest.rpartition("@")[0].partition(":")[2]
+        for secret in {password, unquote(password)}:
+            if len(secret) >= 3:  # "***" itself, or a character that common, hides nothing
+                text = text.replace(secret, "***")
+    return text
+
+
 def parse_database_url(url: str) -> Database:
-    """Turn ``sqlite:///PATH`` or ``postgresql://user:pw@host:port/db[?schema=S]`` into settings."""
+    """Turn ``sqlite:///PATH`` or ``postgresql://user:pw@host:port/db[?schema=S]`` into settings.
+
+    Errors never repeat the password (``ValueError`` with a redacted URL).
+    """
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
-        if not path:
-            raise ValueError(f"bad SQLite URL {url!r}: expected sqlite:///PATH")
+        if not path or "\x00" in path:
+            raise ValueError(f"bad SQLite URL {redacted_url(url)!r}: expected sqlite:///PATH")
         memory = path == ":memory:"
         env = {
             "PERSISTENCE_MODULE": "commands.persistence:LedgerSQLiteFactory",
@@ -323,12 +352,19 @@ def parse_database_url(url: str) -> Database:
         }
         return Database(url, env, None if memory else sqlite_lock_path(path), False)
     if parsed.scheme in ("postgresql", "postgres"):
+        try:
+            port = parsed.port
+        except ValueError:
+            raise ValueError(
+                f"bad PostgreSQL URL {redacted_url(url)!r}: the port is not a number (a password "
+                "holding '/', '@', ':' or '%' must be percent-encoded, e.g. '/' as %2F)"
+            ) from None
         query = parse_qs(parsed.query)
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": unquote(parsed.path.lstrip("/")) or "postgres",
             "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(parsed.port or 5432),
+            "POSTGRES_PORT": str(port or 5432),
             "POSTGRES_USER": unquote(parsed.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parsed.password or ""),
             "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
@@ -338,7 +374,17 @@ def parse_database_url(url: str) -> Database:
             "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
         }
         return Database(url, env, None, True)
-    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…")
+    raise ValueError(
+        f"unsupported database URL {redacted_url(url)!r}: use sqlite:///PATH or postgresql://…"
+    )
+
+
+def database_files(database: Database) -> list[str]:
+    """The files of a SQLite database (with its WAL, shared memory, journal and lock files)."""
+    if database.is_postgres or database.lock_path is None:
+        return []
+    name = database.env["SQLITE_DBNAME"]
+    return [name, f"{name}-wal", f"{name}-shm", f"{name}-journal", database.lock_path]
 
 
 class WriterLock:

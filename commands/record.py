@@ -89,12 +89,15 @@ def import_facts(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     on_reject: Callable[[Refusal, str | bytes], None] | None = None,
+    summary: ImportSummary | None = None,
 ) -> ImportSummary:
     """Import JSON Lines in order; refused lines are reported, all others are stored.
 
     ``on_reject(refusal, line)`` receives each refused line's text, for a rejects file.
+    ``summary``, when given, is kept up to date batch by batch: if the import stops half-way
+    (interrupted, or the database failed), it counts exactly what was committed.
     """
-    summary = ImportSummary()
+    summary = summary if summary is not None else ImportSummary()
     with fewer_collections():
         for chunk in _chunks(_numbered(lines), batch_size):
             _import_chunk(app, chunk, summary, on_reject)

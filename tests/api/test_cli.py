@@ -272,8 +272,9 @@ def test_ledger_member_prints_the_member_view_as_of_a_date_as_known_at_a_time(
 
 
 def test_ledger_member_for_an_unknown_member_prints_the_not_member_view(
-    database_url: str,
+    database_url: str, tmp_path: Path
 ) -> None:
+    ledger("import", str(write_lines(tmp_path / "facts.jsonl", MIXED[:1])), "--db", database_url)
     view = member_json(database_url, "ghost", "--as-of", "2021-06-30")
     assert set(view) == VIEW_KEYS
     assert member_json(database_url, "ghost")["as_of"] == date.today().isoformat()
