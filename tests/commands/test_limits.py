@@ -50,7 +50,7 @@ BAD_LINES: dict[str, bytes] = {
             "parent": "hp",
             "recorded_at": "0001-01-01T00:00:00+07:00",
         }
-    ),  # fmt: skip
+    ),
     "recorded_at at year 9999 behind UTC": line(
         admitted("m-late", "c1", "2021-01-01", recorded="9999-12-31T23:00:00-05:00")
     ),
@@ -63,7 +63,7 @@ BAD_LINES: dict[str, bytes] = {
             "2020-01-01",
             person={"name": "B", "gender": "male", "birth_date": "0001-01-01"},
         )
-    ),  # fmt: skip
+    ),
     "NUL in a name": line(
         admitted("m-nul", "c1", "2020-01-01", person={"name": "A\u0000B", "gender": "male"})
     ),
@@ -76,7 +76,7 @@ BAD_LINES: dict[str, bytes] = {
             "name": "C\nD",
             "recorded_at": at("2021-01-01"),
         }
-    ),  # fmt: skip
+    ),
     "NUL in a fact id": line(fact("dossier_recorded", "m1", "2020-02-01", id="f\u0000x")),
     "fact id of 257 characters": line(fact("dossier_recorded", "m1", "2020-02-01", id="f" * 257)),
     "retraction naming an id of 257 characters": line(
@@ -87,7 +87,7 @@ BAD_LINES: dict[str, bytes] = {
             "reason": "r",
             "recorded_at": at("2021-01-01"),
         }
-    ),  # fmt: skip
+    ),
     "note of 2,001 characters": line(fact("dossier_recorded", "m1", "2020-02-01", note="n" * 2001)),
     "nesting of 300 levels": b'{"a":' * 300 + b"1" + b"}" * 300,
     "nesting of 9 levels in a note": line(
