@@ -251,6 +251,14 @@ def member_command(
     day, moment, label = _when(as_of, known_at)
     with _read_models(db) as models:
         view = models.member(member, as_of=day, known_at=moment, label=label)
+        quarantine = models.unreadable(member, known_at=moment)
+    if quarantine is not None:  # the JSON stays SPEC §4's; the reason goes to stderr
+        fact_id, detail = quarantine
+        typer.echo(
+            f"ledger: the stored history of {member} cannot be derived (fact {fact_id}: "
+            f"{detail}); it is left out of every report until that fact is retracted",
+            err=True,
+        )
     if json_output:
         _print_json(view)
     else:

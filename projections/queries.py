@@ -352,6 +352,16 @@ class ReadModels:
             ],
         }  # fmt: skip
 
+    def unreadable(self, member: str, *, known_at: datetime | None) -> tuple[str, str] | None:
+        """The fact and reason that quarantine ``member`` as known at ``known_at``, if any."""
+        self.fresh()
+        known, known_params = knowledge(_known(known_at))
+        row = self.store.fetchone(
+            f"SELECT fact_id, detail FROM rm_unreadable WHERE member = ? AND {known}",
+            (member, *known_params),
+        )
+        return (str(row[0]), str(row[1])) if row else None
+
 
 def member_report(
     app: LedgerApplication,

@@ -93,6 +93,9 @@ def test_a_member_whose_history_breaks_todays_rules_is_quarantined_not_fatal(
     assert unreadable(models, "d2") == []  # m1's history is c1's business, not d2's
     view = models.member("m1", as_of=date(2022, 12, 31), known_at=None, label="now")
     assert (view["status"], view["facts"]) == ("not_member", [])
+    fact_id, detail = models.unreadable("m1", known_at=None) or ("", "")
+    assert fact_id == "early-m1" and "too_early" in detail
+    assert models.unreadable("m2", known_at=None) is None
     # Before the bad fact was recorded, m1 was readable (and on the roster).
     before = datetime.fromisoformat(at("2015-02-01"))
     report = models.roster("hp", as_of=date(2015, 2, 1), known_at=before, label="then")
