@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from commands.persistence import DEFAULT_DATABASE_URL
+from storage.urls import DEFAULT_DATABASE_URL
 
 
 class Settings(BaseSettings):

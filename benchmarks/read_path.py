@@ -125,7 +125,7 @@ def main() -> None:
               f"{imported:.0f} s = {summary.accepted / imported:,.0f} facts/s")  # fmt: skip
         for reject in summary.rejects[:5]:
             print("  refused:", reject.as_json())
-    models = ReadModels(app)
+    models = ReadModels(app.event_log)
     started = time.perf_counter()
     events = models.runner.catch_up()
     models.store.analyze()  # as ReadModels.fresh does after a large catch-up

@@ -12,20 +12,17 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Transcoder
 from eventsourcing.utils import Environment, EnvType
 
-from commands.persistence import (
-    DEFAULT_DATABASE_URL,
-    KnownFact,
-    LedgerPostgresRecorder,
-    LedgerSQLiteRecorder,
-    OrjsonTranscoder,
-    WriterLock,
-    parse_database_url,
-    setup_lock,
-)
-from commands.runtime import LRUCache
 from ledger.events import member_uuid, org_uuid
 from ledger.member import Member
 from ledger.organization import Organization, OrgInfo
+from storage.cache import LRUCache
+from storage.event_log import EventLog
+from storage.keys import KnownFact
+from storage.locks import WriterLock, setup_lock
+from storage.postgres import LedgerPostgresRecorder
+from storage.sqlite import LedgerSQLiteRecorder
+from storage.transcoder import OrjsonTranscoder
+from storage.urls import DEFAULT_DATABASE_URL, parse_database_url
 
 A = TypeVar("A", Member, Organization)
 
@@ -51,17 +48,27 @@ class LedgerApplication(Application[UUID]):
         database_url: str = DEFAULT_DATABASE_URL,
         *,
         clock: Callable[[], datetime] = local_now,
+        create_tables: bool = True,
     ) -> None:
         self.database = parse_database_url(database_url)
         self.clock = clock
-        with setup_lock(self.database):
-            # Tables are created on first use; concurrent first uses must not race.
-            super().__init__(env=self.database.env)
+        env = {**self.database.env, "CREATE_TABLE": "yes" if create_tables else "no"}
+        if create_tables:
+            with setup_lock(self.database):
+                # Concurrent first uses must not race to create the tables.
+                super().__init__(env=env)
+        else:  # a reader: it never runs DDL (``ledger migrate`` and the writers do)
+            super().__init__(env=env)
         self._cache: LRUCache[UUID, Any] = LRUCache(CACHE_SIZE)
         self._seen_position: int | None = None
         self._writing = False
         self._absent: set[UUID] = set()
         self.writer_lock = WriterLock(self.database, self.keys.datastore)
+
+    @property
+    def event_log(self) -> EventLog:
+        """The event log as the read side reads it (``log`` is the library's own)."""
+        return EventLog(self.database, self.keys, self.mapper)
 
     @property
     def keys(self) -> LedgerSQLiteRecorder | LedgerPostgresRecorder:

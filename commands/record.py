@@ -16,8 +16,6 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from commands.application import LedgerApplication
-from commands.persistence import KnownFact
-from commands.runtime import between_batches, fewer_collections
 from commands.schema import ParsedFact, parse_line, parse_object
 from ledger import errors
 from ledger import facts as ft
@@ -25,6 +23,7 @@ from ledger.events import member_uuid, org_uuid
 from ledger.facts import Fact
 from ledger.member import ORG_FIELDS, Member
 from ledger.organization import Organization, OrgInfo
+from storage.keys import KnownFact
 
 Outcome = Literal["accepted", "duplicate"]
 BATCH_SIZE = 5000
@@ -98,11 +97,10 @@ def import_facts(
     (interrupted, or the database failed), it counts exactly what was committed.
     """
     summary = summary if summary is not None else ImportSummary()
-    with fewer_collections():
-        for chunk in _chunks(_numbered(lines), batch_size):
-            _import_chunk(app, chunk, summary, on_reject)
-            if progress is not None:
-                progress(len(chunk))
+    for chunk in _chunks(_numbered(lines), batch_size):
+        _import_chunk(app, chunk, summary, on_reject)
+        if progress is not None:
+            progress(len(chunk))
     return summary
 
 
@@ -112,42 +110,43 @@ def _import_chunk(
     summary: ImportSummary,
     on_reject: Callable[[Refusal, str | bytes], None] | None,
 ) -> None:
-    parsed: list[tuple[int, ParsedFact | errors.LedgerError]] = []
+    parsed: list[tuple[int, ParsedFact | Refusal]] = []
     for number, text in chunk:
         try:
             parsed.append((number, parse_line(text)))
         except errors.LedgerError as err:
-            parsed.append((number, err))
+            parsed.append((number, _refusal(number, err)))
     refused_before = len(summary.rejects)
     _import_batch(app, parsed, summary)
-    if len(summary.rejects) == refused_before:
-        return
-    between_batches()  # the refusals kept their tracebacks: frames in reference cycles
-    if on_reject is not None:
+    if on_reject is not None and len(summary.rejects) > refused_before:
         texts = dict(chunk)
         for refusal in summary.rejects[refused_before:]:
             assert refusal.line is not None
             on_reject(refusal, texts[refusal.line])
 
 
+def _refusal(number: int, err: errors.LedgerError, fact: str | None = None) -> Refusal:
+    # A plain value: the exception (and the frames of its traceback) is not kept.
+    return Refusal(number, err.fact or fact, err.code, err.message)
+
+
 def _import_batch(
     app: LedgerApplication,
-    parsed: list[tuple[int, ParsedFact | errors.LedgerError]],
+    parsed: list[tuple[int, ParsedFact | Refusal]],
     summary: ImportSummary,
 ) -> None:
     with app.writing():
         for attempt in range(COMMIT_ATTEMPTS):
             batch = _Batch(app, [p for _, p in parsed if isinstance(p, ParsedFact)])
-            results: list[tuple[int, Outcome | errors.LedgerError]] = []
+            results: list[Outcome | Refusal] = []
             for number, item in parsed:
-                if isinstance(item, errors.LedgerError):
-                    results.append((number, item))
+                if isinstance(item, Refusal):
+                    results.append(item)
                     continue
                 try:
-                    results.append((number, batch.apply(item)))
+                    results.append(batch.apply(item))
                 except errors.LedgerError as err:
-                    err.fact = err.fact or item.id
-                    results.append((number, err))
+                    results.append(_refusal(number, err, item.id))
             try:
                 batch.commit()
             except IntegrityError:
@@ -157,15 +156,15 @@ def _import_batch(
                     raise
                 continue
             break
-    for number, result in results:
+    for result in results:
         if result == "accepted":
             summary.accepted += 1
         elif result == "duplicate":
             summary.duplicates += 1
         else:
-            assert isinstance(result, errors.LedgerError)
+            assert isinstance(result, Refusal)
             summary.rejected += 1
-            summary.rejects.append(Refusal(number, result.fact, result.code, result.message))
+            summary.rejects.append(result)
 
 
 class _Batch:

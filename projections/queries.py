@@ -13,14 +13,15 @@ from typing import Any
 
 import orjson
 
-from commands.application import LedgerApplication
 from ledger.dates import party_age_years
 from ledger.errors import UnknownOrg
+from ledger.events import FactEvent, member_uuid
 from ledger.facts import BADGE_MILESTONES, OCCUPATIONS
 from projections import quality
 from projections.member_view import member_view
 from projections.runner import ProjectionRunner
 from projections.store import EVERYTHING, Store, knowledge, utc_text
+from storage.event_log import EventLog
 
 ANALYZE_AFTER = 20_000
 """Refresh the planner's statistics after catching up this many events."""
@@ -52,10 +53,10 @@ class RosterCounts:
 class ReadModels:
     """The read side: rosters, annual statistics and member views for any (as of, known at)."""
 
-    def __init__(self, app: LedgerApplication, store: Store | None = None) -> None:
-        self.app = app
-        self.store = store or Store(app.database)
-        self.runner = ProjectionRunner(app, self.store)
+    def __init__(self, log: EventLog, store: Store | None = None) -> None:
+        self.log = log
+        self.store = store or Store(log.database)
+        self.runner = ProjectionRunner(log, self.store)
 
     def close(self) -> None:
         """Close the read models' connection."""
@@ -364,7 +365,7 @@ class ReadModels:
 
 
 def member_report(
-    app: LedgerApplication,
+    log: EventLog,
     member: str,
     *,
     as_of: date,
@@ -375,6 +376,6 @@ def member_report(
 
     The reference the read model's ``ReadModels.member`` is checked against.
     """
-    aggregate = app.member(member)
-    facts = aggregate.facts if aggregate is not None else []
+    events = [log.decode(item) for item in log.events_of([member_uuid(member)])]
+    facts = [e.to_fact(i) for i, e in enumerate(e for e in events if isinstance(e, FactEvent))]
     return member_view(member, facts, as_of=as_of, known_at=known_at, known_at_label=label)

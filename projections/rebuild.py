@@ -9,21 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from commands.application import LedgerApplication
 from projections.runner import NAME, ProjectionRunner
 from projections.store import Store
+from storage.event_log import EventLog
 
 SUFFIX = "_rebuild"
 
 
-def rebuild(
-    app: LedgerApplication, store: Store, progress: Callable[[int], None] | None = None
-) -> int:
+def rebuild(log: EventLog, store: Store, progress: Callable[[int], None] | None = None) -> int:
     """Rebuild every read model from the event log; return the position reached."""
     store.drop_tables(SUFFIX)
     store.create_tables(SUFFIX)
     store.execute("DELETE FROM rm_tracking WHERE name = ?", (NAME + SUFFIX,))
-    fresh = ProjectionRunner(app, store, suffix=SUFFIX)
+    fresh = ProjectionRunner(log, store, suffix=SUFFIX)
     fresh.catch_up(progress)
     with store.transaction():
         lock = " FOR UPDATE" if store.is_postgres else ""

@@ -17,8 +17,6 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
 
-from commands.application import LedgerApplication
-from commands.runtime import LRUCache, fewer_collections
 from ledger.events import FactEvent
 from ledger.facts import (
     FIRST_DAY,
@@ -42,6 +40,8 @@ from projections.derive import (
     row_key,
 )
 from projections.store import EARLIEST_TIME, OPEN_TIME, TABLES, Store, utc_text
+from storage.cache import LRUCache
+from storage.event_log import EventLog
 
 NAME = "read_models"
 BATCH_SIZE = 10_000
@@ -95,13 +95,13 @@ class ProjectionRunner:
 
     def __init__(
         self,
-        app: LedgerApplication,
+        log: EventLog,
         store: Store,
         *,
         suffix: str = "",
         batch_size: int = BATCH_SIZE,
     ) -> None:
-        self.app = app
+        self.log = log
         self.store = store
         self.suffix = suffix
         self.batch_size = batch_size
@@ -129,21 +129,20 @@ class ProjectionRunner:
 
     def behind(self) -> bool:
         """True when the log holds notifications not yet applied."""
-        return (self.app.recorder.max_notification_id() or 0) > self.position()
+        return self.log.position() > self.position()
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Apply every pending notification; return how many were applied."""
         done = 0
-        with fewer_collections():
-            while True:
-                applied = self.run_batch()
-                if applied is None:
-                    continue  # another worker moved the position meanwhile: read it again
-                if not applied:
-                    return done
-                done += applied
-                if progress is not None:
-                    progress(applied)
+        while True:
+            applied = self.run_batch()
+            if applied is None:
+                continue  # another worker moved the position meanwhile: read it again
+            if not applied:
+                return done
+            done += applied
+            if progress is not None:
+                progress(applied)
 
     def run_batch(self) -> int | None:
         """Apply the next batch; return its size, 0 when up to date, None when overtaken.
@@ -154,9 +153,7 @@ class ProjectionRunner:
         applied exactly once.
         """
         position = self.position()
-        batch = self.app.recorder.select_notifications(
-            start=position, limit=self.batch_size, inclusive_of_start=False
-        )
+        batch = self.log.notifications(position, self.batch_size)
         if not batch:
             return 0
         changes = self.prepare(batch)
@@ -169,9 +166,7 @@ class ProjectionRunner:
     def step(self) -> int:
         """Apply the next batch inside the caller's transaction; return its size."""
         position = self._locked_position()
-        batch = self.app.recorder.select_notifications(
-            start=position, limit=self.batch_size, inclusive_of_start=False
-        )
+        batch = self.log.notifications(position, self.batch_size)
         if not batch:
             return 0
         self.write(self.prepare(batch), batch[-1].id)
@@ -211,7 +206,7 @@ class ProjectionRunner:
                 unknown[key] = first - 1
         if unknown:
             earlier: dict[UUID, list[StoredEvent]] = {}
-            for item in self.app.keys.select_events_of(list(unknown)):
+            for item in self.log.events_of(list(unknown)):
                 key = _uuid(item.originator_id)
                 if item.originator_version <= unknown[key]:
                     earlier.setdefault(key, []).append(item)
@@ -242,7 +237,7 @@ class ProjectionRunner:
         member: str | None = None
         for item in items:
             try:
-                event: Any = self.app.mapper.to_domain_event(item)
+                event: Any = self.log.decode(item)
                 if member is None:
                     member = getattr(event, "member", None)
                 if not isinstance(event, FactEvent):
@@ -320,7 +315,7 @@ class ProjectionRunner:
         """Add the statements of an org fact; one that cannot be applied is noted instead."""
         event: Any = None
         try:
-            event = self.app.mapper.to_domain_event(notification)
+            event = self.log.decode(notification)
             changes.org_statements.extend(self._org_statements(event))
         except Exception as err:  # the read side never raises on what the log holds
             changes.org_statements.append(self._org_unreadable(notification, event, err))

@@ -9,16 +9,15 @@ sort after every real date and time (even 9999-12-31).
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
-
-from commands.persistence import SQLITE_CACHE_KIB, Database, setup_lock
+from storage.connections import connect_postgres, connect_sqlite
+from storage.locks import setup_lock
+from storage.urls import Database
 
 OPEN_DAY = "9999-99-99"
 OPEN_TIME = "9999-99-99T99:99:99.999999"
@@ -141,34 +140,30 @@ def utc_text(moment: datetime) -> str:
     return utc.replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
-class Store:
-    """One connection to the read models' database, with ``?`` placeholders everywhere."""
+class NotMigrated(LookupError):
+    """The database has no read models of this release's layout: ``ledger migrate`` makes them."""
 
-    def __init__(self, database: Database) -> None:
+
+class Store:
+    """One connection to the read models' database, with ``?`` placeholders everywhere.
+
+    ``migrate`` creates the tables or upgrades their layout (a writer's or ``ledger migrate``'s
+    job); without it the store only checks that they are there, and never runs DDL.
+    """
+
+    def __init__(self, database: Database, *, migrate: bool = True) -> None:
         self.database = database
         self.is_postgres = database.is_postgres
         if self.is_postgres:
-            env = database.env
-            self._pg = psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"],
-                host=env["POSTGRES_HOST"],
-                port=env["POSTGRES_PORT"],
-                user=env["POSTGRES_USER"],
-                password=env["POSTGRES_PASSWORD"],
-                autocommit=True,
-            )
-            self._pg.execute(f'SET search_path TO "{env["POSTGRES_SCHEMA"]}"')
+            self._pg = connect_postgres(database)
+            self._pg.execute(f'SET search_path TO "{database.env["POSTGRES_SCHEMA"]}"')
         else:
-            self._sqlite = sqlite3.connect(
-                database.env["SQLITE_DBNAME"], uri=True, isolation_level=None, timeout=30
-            )
-            self._sqlite.execute("PRAGMA journal_mode=WAL")
-            # Read models are derived and rebuildable: a power cut may cost their last batch
-            # (the runner redoes it), never their consistency. The event log keeps full sync.
-            self._sqlite.execute("PRAGMA synchronous=NORMAL")
-            self._sqlite.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-        with setup_lock(database), self.transaction():
-            self.ensure_tables()
+            self._sqlite = connect_sqlite(database)
+        if migrate:
+            with setup_lock(database), self.transaction():
+                self.ensure_tables()
+        else:
+            self.check_layout()
 
     def close(self) -> None:
         """Close the connection."""
@@ -283,6 +278,19 @@ class Store:
         """Rename ``NAME + from_suffix`` to ``NAME + to_suffix`` for every read-model table."""
         for name in TABLES:
             self.execute(f"ALTER TABLE {name + from_suffix} RENAME TO {name + to_suffix}")
+
+    def check_layout(self) -> None:
+        """Raise ``NotMigrated`` unless the read models exist with this release's layout."""
+        found = None
+        if self.table_exists("rm_layout"):
+            row = self.fetchone("SELECT max(version) FROM rm_layout")
+            found = row[0] if row else None
+        if found != LAYOUT_VERSION:
+            state = "none" if found is None else f"layout {found}"
+            raise NotMigrated(
+                f"the database holds no read models of layout {LAYOUT_VERSION} ({state}): "
+                "run 'ledger migrate' (or 'ledger import', which migrates)"
+            )
 
     def ensure_tables(self) -> None:
         """Create the tables and the tracking table on first use; reset an outdated layout."""

@@ -78,7 +78,7 @@ class LedgerHarness:
         from datetime import date
 
         return member_report(
-            self.app,
+            self.app.event_log,
             member,
             as_of=date.fromisoformat(as_of),
             known_at=known_at,

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from commands.persistence import redacted_url, scrubbed
+from storage.urls import redacted_url, scrubbed
 from tests.api.test_cli import MIXED, write_lines
 from tests.support import admitted
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.annual_text import change, number, percent
+from api.cli.annual_text import change, number, percent
 from api.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]

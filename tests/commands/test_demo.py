@@ -18,9 +18,9 @@ import orjson
 import pytest
 
 from commands.application import LedgerApplication
-from commands.demo import SEED_PLAN, UNDECLARED_COMMITTEE, Plan, generate
 from commands.record import import_facts
 from commands.schema import parse_object
+from demo import SEED_PLAN, UNDECLARED_COMMITTEE, Plan, generate
 from projections.queries import ReadModels
 
 LAST_RECORDING = datetime.fromisoformat("2022-12-31T23:59:59+07:00")
@@ -107,7 +107,7 @@ def imported(tmp_path: Path, facts: list[dict[str, Any]]) -> Iterator[ReadModels
         summary = import_facts(app, (orjson.dumps(fact) for fact in facts))
         assert [r.as_json() for r in summary.rejects[:5]] == []
         assert summary.accepted == len(facts)
-        models = ReadModels(app)
+        models = ReadModels(app.event_log)
         try:
             yield models
         finally:
@@ -201,7 +201,7 @@ def test_ledger_demo_reproduces_the_seed_figures(tmp_path: Path) -> None:
     assert f"accepted {len(facts)}, duplicates 0, rejected 0" in run.stdout
     check_facts(facts)
     app = LedgerApplication(url)
-    models = ReadModels(app)
+    models = ReadModels(app.event_log)
     try:
         check_reports(models, facts, SEED_PLAN)
     finally:

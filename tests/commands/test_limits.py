@@ -193,7 +193,7 @@ def test_every_read_answers_after_an_import_of_every_bad_line(
     app: LedgerApplication, history: LedgerHarness
 ) -> None:
     import_facts(app, [*BAD_LINES.values(), line(GOOD)])
-    models = ReadModels(app)
+    models = ReadModels(app.event_log)
     try:
         assert models.roster("hp", as_of=date(2021, 1, 1), known_at=None, label="now")["count"] == 2
         assert models.annual("hp", year=2021, known_at=None, label="now")["balanced"]

@@ -39,8 +39,8 @@ def test_the_data_of_a_json_line_is_what_the_model_writes_back() -> None:
     # own JSON form of them, for every fact type and optional field the demo history uses.
     from pathlib import Path
 
-    from commands.demo import SEED_PLAN, generate, lines
     from commands.schema import parse_line, parse_object
+    from demo import SEED_PLAN, generate, lines
 
     examples = Path(__file__).parents[2] / "docs" / "examples" / "history.jsonl"
     texts = [t for t in examples.read_bytes().splitlines() if t.strip()]

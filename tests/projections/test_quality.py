@@ -15,7 +15,7 @@ from tests.support import LedgerHarness, admitted, at, fact
 
 @pytest.fixture
 def models(app: LedgerApplication) -> Iterator[ReadModels]:
-    read_models = ReadModels(app)
+    read_models = ReadModels(app.event_log)
     try:
         yield read_models
     finally:

@@ -27,7 +27,7 @@ from tests.support import LedgerHarness, admitted, at, fact
 
 @pytest.fixture
 def models(app: LedgerApplication) -> Iterator[ReadModels]:
-    read_models = ReadModels(app)
+    read_models = ReadModels(app.event_log)
     try:
         yield read_models
     finally:
@@ -144,7 +144,7 @@ def test_an_event_that_cannot_be_decoded_quarantines_its_member_only(
     assert roster(models) == ["m2"]
     [(member, _, culprit)] = unreadable(models)
     assert member == "m1" and culprit is not None and "event 2" in culprit
-    assert rebuild(app, models.store) > 0
+    assert rebuild(app.event_log, models.store) > 0
     assert roster(models) == ["m2"]
 
 
@@ -168,7 +168,7 @@ def test_org_facts_the_read_models_cannot_hold_are_noted_and_every_read_answers(
     assert [f["fact"] for f in mismatches] == ["year-one"]  # 3 declared, 1 on the register
     name = models.store.fetchone("SELECT name FROM rm_orgs WHERE org = 'c3'")
     assert name == ("C\ufffd3",)
-    assert rebuild(app, models.store) > 0
+    assert rebuild(app.event_log, models.store) > 0
     assert unreadable(models) == [(None, "c1", "huge")]
     city.record({"type": "fact.retracted", "on": "2022-01-01", "fact": "huge", "reason": "typo",
                  "recorded_at": at("2022-01-02")})  # fmt: skip

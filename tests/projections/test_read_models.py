@@ -576,7 +576,7 @@ def assert_balanced(figures: dict[str, Any]) -> None:
 
 @pytest.fixture
 def models(app: LedgerApplication) -> Iterator[ReadModels]:
-    read_models = ReadModels(app)
+    read_models = ReadModels(app.event_log)
     try:
         yield read_models
     finally:
@@ -845,8 +845,8 @@ def test_rebuild_answers_like_the_incrementally_maintained_read_models(
     incremental = answers(models, history, random.Random(seed))
     store = Store(app.database)
     try:
-        rebuild(app, store)
-        rebuilt_models = ReadModels(app, store)
+        rebuild(app.event_log, store)
+        rebuilt_models = ReadModels(app.event_log, store)
         assert answers(rebuilt_models, history, random.Random(seed)) == incremental
     finally:
         store.close()

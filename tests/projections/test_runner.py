@@ -41,7 +41,7 @@ def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
 def rebuilt_snapshot(app: LedgerApplication) -> dict[str, list[tuple[Any, ...]]]:
     store = Store(app.database)
     try:
-        rebuild(app, store)
+        rebuild(app.event_log, store)
         return snapshot(store)
     finally:
         store.close()
@@ -52,7 +52,7 @@ def test_a_failure_in_the_middle_of_a_batch_leaves_nothing_half_written(
 ) -> None:
     import_facts(app, synthetic_history(1200))
     store = Store(app.database)
-    runner = ProjectionRunner(app, store, batch_size=300)
+    runner = ProjectionRunner(app.event_log, store, batch_size=300)
     runner.catch_up()  # first batches commit normally
     import_facts(app, synthetic_history(2000)[1200:])
     before = runner.position()
@@ -84,7 +84,7 @@ CATCH_UP = textwrap.dedent(
     from projections.store import Store
 
     app = LedgerApplication(sys.argv[1])
-    runner = ProjectionRunner(app, Store(app.database), batch_size=100)
+    runner = ProjectionRunner(app.event_log, Store(app.database), batch_size=100)
     runner.catch_up(progress=lambda n: print(runner.position(), flush=True))
     """
 )
@@ -113,7 +113,7 @@ def test_a_runner_killed_mid_catch_up_resumes_to_the_same_result_as_a_rebuild(
         total = app.recorder.max_notification_id()
         assert 1000 <= seen < total, "the runner must be killed mid-way"
         store = Store(app.database)
-        runner = ProjectionRunner(app, store)
+        runner = ProjectionRunner(app.event_log, store)
         assert runner.position() >= seen
         runner.catch_up()
         assert runner.position() == total
@@ -128,7 +128,7 @@ def test_a_query_sees_an_import_made_by_another_process(database_url: str, tmp_p
     lines = synthetic_history(400)
     history.write_text("\n".join(lines) + "\n", encoding="utf-8")
     app = LedgerApplication(database_url)
-    models = ReadModels(app)
+    models = ReadModels(app.event_log)
     try:
         with pytest.raises(UnknownOrg):
             models.annual("hp", year=2010, known_at=None, label="now")
@@ -148,11 +148,11 @@ def test_a_query_sees_an_import_made_by_another_process(database_url: str, tmp_p
 
 def test_rebuild_swaps_in_tables_equal_to_the_incremental_ones(app: LedgerApplication) -> None:
     import_facts(app, synthetic_history(1500))
-    models = ReadModels(app)
+    models = ReadModels(app.event_log)
     models.fresh()
     incremental = snapshot(models.store)
     report = models.annual("hp", year=2012, known_at=None, label="now")
-    position = rebuild(app, models.store)
+    position = rebuild(app.event_log, models.store)
     assert position == app.recorder.max_notification_id()
     assert snapshot(models.store) == incremental
     assert models.annual("hp", year=2012, known_at=None, label="now") == report
@@ -185,7 +185,7 @@ def test_a_log_whose_members_open_with_the_old_opened_marker_still_loads_and_pro
         ledger.record(fact_of("probation_completed", member, "2021-01-02"))
         ledger.record(fact_of("transferred_out", member, "2021-06-01", to_org="c3"))
 
-    models = ReadModels(app)
+    models = ReadModels(app.event_log)
     try:
         views = [
             models.member(m, as_of=date(2021, 12, 31), known_at=None, label="now")

@@ -1,0 +1,257 @@
+"""What every ``ledger`` command shares: the Typer apps, the common options, opening the
+ledger through the bootstrap, the checks on output paths, the dates and times users type,
+and the way errors become messages."""
+
+from __future__ import annotations
+
+import gc
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import orjson
+import psycopg
+import typer
+from eventsourcing.persistence import PersistenceError
+
+from api.bootstrap import Ledger
+from api.cli import exports, files
+from api.cli.timeparse import parse_day, parse_known_at
+from api.settings import Settings
+from commands.application import local_now
+from ledger.errors import LedgerError
+from projections.queries import ReadModels
+from projections.store import NotMigrated
+from storage.urls import Database, database_files, parse_database_url, redacted_url, scrubbed
+
+app = typer.Typer(
+    name="ledger",
+    help="Event-sourced membership ledger: record facts, read rosters and reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL (default: $LEDGER_DATABASE_URL or sqlite:///ledger.db)."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON of SPEC §4/§5.")]
+FormatOption = Annotated[
+    str,
+    typer.Option("--format", help="text (default), csv or xlsx (xlsx needs --out)."),
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write the report to this file instead of stdout.")
+]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Date (default: today).")]
+KnownAtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--known-at",
+        help="Use only what was recorded by this time (ISO date-time; a date means its end).",
+    ),
+]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"ledger: {message}", err=True)
+    raise typer.Exit(code)
+
+
+DATABASE_ERRORS = (PersistenceError, sqlite3.Error, psycopg.Error)
+
+
+@contextmanager
+def open_ledger(
+    db: str | None, *, migrate: bool = False, create: bool = False
+) -> Iterator[Ledger]:
+    """The ledger at ``db``, for writing (``migrate``: tables created or upgraded) or for
+    reading (no DDL; the read models must be there). A SQLite file must exist unless the
+    command ``create``s it (import, demo, migrate)."""
+    url = db or Settings().database_url
+    try:
+        database = parse_database_url(url)
+    except ValueError as err:
+        fail(str(err))
+    if not create:
+        require_existing(database)
+    try:
+        ledger = Ledger(url, migrate=migrate or create)
+    except (*DATABASE_ERRORS, OSError) as err:
+        fail(f"cannot open the database {redacted_url(url)}: {scrubbed(str(err), url)}")
+    try:
+        yield ledger
+    except DATABASE_ERRORS as err:  # lost connection, read-only or full disk, corrupt file…
+        fail(f"database error ({redacted_url(url)}): {scrubbed(str(err), url)}")
+    except NotMigrated as err:
+        fail(str(err))
+    finally:
+        ledger.close()
+
+
+def require_existing(database: Database) -> None:
+    """Refuse to read a SQLite file that does not exist (a typo would create an empty one)."""
+    files = database_files(database)
+    if files and not os.path.isfile(files[0]):
+        fail(
+            f"no ledger database at {files[0]} (check --db or LEDGER_DATABASE_URL; "
+            "'ledger import' creates one)"
+        )
+
+
+def protected_files(db: str | None, *inputs: Path) -> dict[str, str]:
+    """The files an output must not overwrite: the command's inputs and the database's files."""
+    try:
+        database = parse_database_url(db or Settings().database_url)
+    except ValueError as err:
+        fail(str(err))
+    protected = {str(path): "an input of this command" for path in inputs}
+    for name, what in zip(database_files(database), DATABASE_FILE_NAMES, strict=False):
+        protected[name] = what
+    return protected
+
+
+DATABASE_FILE_NAMES = (
+    "the database",
+    "the database's write-ahead log",
+    "the database's shared-memory file",
+    "the database's journal",
+    "the database's writer lock",
+)
+
+
+def output_path(path: Path | None, option: str, db: str | None, *inputs: Path) -> Path | None:
+    """``path`` once it is safe to write (see ``files.check_output``)."""
+    if path is None:
+        return None
+    try:
+        return files.check_output(path, protected_files(db, *inputs), option)
+    except files.OutputRefused as err:
+        fail(str(err))
+
+
+def day_of(text: str | None, default: date) -> date:
+    if text is None:
+        return default
+    try:
+        return parse_day(text)
+    except ValueError as err:
+        fail(str(err))
+
+
+def when(as_of: str | None, known_at: str | None) -> tuple[date, datetime | None, str]:
+    """The as-of date (default today), the knowledge time (None: now) and its label."""
+    now = local_now()
+    moment, label = known_at_of(known_at, now)
+    return day_of(as_of, now.date()), moment, label
+
+
+def known_at_of(text: str | None, now: datetime) -> tuple[datetime | None, str]:
+    if text is None:
+        return None, now.isoformat()
+    try:
+        moment = parse_known_at(text, now)
+    except ValueError as err:
+        fail(str(err))
+    return moment, moment.isoformat()
+
+
+def print_json(payload: Any) -> None:
+    sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+report_app = typer.Typer(
+    help="Reports: annual statistics, badges due, data quality.", no_args_is_help=True
+)
+app.add_typer(report_app, name="report")
+
+
+def check_format(fmt: str, out: Path | None, db: str | None) -> None:
+    if fmt not in ("text", "csv", "xlsx"):
+        fail(f"--format must be text, csv or xlsx, not {fmt!r}")
+    if fmt == "xlsx" and out is None:
+        fail("--format xlsx needs --out FILE")
+    output_path(out, "--out", db)
+
+
+def emit(
+    kind: str,
+    report: dict[str, Any],
+    json_output: bool,
+    fmt: str,
+    out: Path | None,
+    as_text: Callable[[dict[str, Any]], str],
+) -> None:
+    if fmt == "xlsx":
+        assert out is not None
+        with files.replaced(out, "wb") as stream:
+            exports.to_xlsx(kind, report, stream)
+        typer.echo(f"{kind} report written to {out}")
+        return
+    if json_output:
+        text = orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n"
+    elif fmt == "csv":
+        text = exports.to_csv(kind, report)
+    else:
+        text = as_text(report) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        with files.replaced(out) as stream:
+            stream.write(text)
+        typer.echo(f"{kind} report written to {out}")
+
+
+@contextmanager
+def read_models(db: str | None) -> Iterator[ReadModels]:
+    """The read models of the ledger at ``db``, for reading (see ``open_ledger``)."""
+    with open_ledger(db) as ledger:
+        yield ledger.models
+
+
+def answer(query: Any) -> Any:
+    try:
+        return query()
+    except LedgerError as err:
+        fail(str(err), 1)
+
+
+def count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+
+
+@contextmanager
+def batch_work() -> Iterator[Callable[[Callable[[int], None]], Callable[[int], None]]]:
+    """The process's garbage-collection policy for long batch work (imports, catch-ups).
+
+    Automatic cyclic collections ran in the middle of batches, found nothing (a batch's
+    objects form no cycles; refusals are kept as plain values) and took a third of an
+    import's time. Inside this block they are off; the progress callback wrapped by the
+    yielded function collects the young generations once per batch instead, which is cheap
+    because the batch's objects are gone by then. Set here, at the command line: a server
+    that shares the use cases between threads keeps Python's default.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+
+    def collecting(advance: Callable[[int], None]) -> Callable[[int], None]:
+        def after_batch(n: int) -> None:
+            gc.collect(1)
+            advance(n)
+
+        return after_batch
+
+    try:
+        yield collecting
+    finally:
+        if enabled:
+            gc.enable()

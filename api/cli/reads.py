@@ -1,0 +1,133 @@
+"""The reading commands: ``ledger member``, ``roster`` and ``report annual|badges|quality``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from api.cli import annual_text, render
+from api.cli.common import (
+    AsOfOption,
+    DbOption,
+    FormatOption,
+    JsonOption,
+    KnownAtOption,
+    OutOption,
+    answer,
+    app,
+    check_format,
+    day_of,
+    emit,
+    fail,
+    known_at_of,
+    print_json,
+    read_models,
+    report_app,
+    when,
+)
+from commands.application import local_now
+from ledger.facts import FIRST_DAY, LAST_DAY
+
+
+@app.command("member")
+def member_command(
+    member: Annotated[str, typer.Argument(help="The member's ledger id.")],
+    as_of: AsOfOption = None,
+    known_at: KnownAtOption = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Show a member as of a date, as known at a time."""
+    day, moment, label = when(as_of, known_at)
+    with read_models(db) as models:
+        view = models.member(member, as_of=day, known_at=moment, label=label)
+        quarantine = models.unreadable(member, known_at=moment)
+    if quarantine is not None:  # the JSON stays SPEC §4's; the reason goes to stderr
+        fact_id, detail = quarantine
+        typer.echo(
+            f"ledger: the stored history of {member} cannot be derived (fact {fact_id}: "
+            f"{detail}); it is left out of every report until that fact is retracted",
+            err=True,
+        )
+    if json_output:
+        print_json(view)
+    else:
+        typer.echo(render.member(view))
+
+
+@app.command("roster")
+def roster_command(
+    org: Annotated[str, typer.Argument(help="The org whose subtree is listed.")],
+    as_of: AsOfOption = None,
+    known_at: KnownAtOption = None,
+    json_output: JsonOption = False,
+    fmt: FormatOption = "text",
+    out: OutOption = None,
+    db: DbOption = None,
+) -> None:
+    """List the members on the roster of an org's subtree as of a date."""
+    day, moment, label = when(as_of, known_at)
+    check_format(fmt, out, db)
+    with read_models(db) as models:
+        roster = answer(lambda: models.roster(org, as_of=day, known_at=moment, label=label))
+    emit("roster", roster, json_output, fmt, out, render.roster)
+
+
+@report_app.command("annual")
+def annual_command(
+    org: Annotated[str, typer.Argument(help="The org whose subtree is reported.")],
+    year: Annotated[
+        int,
+        typer.Option("--year", help="The calendar year.", min=FIRST_DAY.year, max=LAST_DAY.year),
+    ],
+    known_at: KnownAtOption = None,
+    json_output: JsonOption = False,
+    lang: Annotated[str, typer.Option("--lang", help="vi (default) or en.")] = "vi",
+    fmt: FormatOption = "text",
+    out: OutOption = None,
+    db: DbOption = None,
+) -> None:
+    """The annual statistics of an org's subtree, with the previous year for comparison."""
+    if lang not in ("vi", "en"):
+        fail(f"--lang must be vi or en, not {lang!r}")
+    check_format(fmt, out, db)
+    moment, label = known_at_of(known_at, local_now())
+    with read_models(db) as models:
+        report = answer(lambda: models.annual(org, year=year, known_at=moment, label=label))
+    emit("annual", report, json_output, fmt, out, lambda r: annual_text.render(r, lang))
+
+
+@report_app.command("badges")
+def badges_command(
+    org: Annotated[str, typer.Argument(help="The org whose subtree is reported.")],
+    on: Annotated[str | None, typer.Option("--on", help="Date (default: today).")] = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Members whose highest party-age milestone reached is not yet awarded."""
+    day = day_of(on, local_now().date())
+    with read_models(db) as models:
+        report = answer(lambda: models.badges_due(org, on=day))
+    if json_output:
+        print_json(report)
+    else:
+        typer.echo(render.badges_due(report))
+
+
+@report_app.command("quality")
+def quality_command(
+    org: Annotated[str, typer.Argument(help="The org whose subtree is checked.")],
+    as_of: AsOfOption = None,
+    known_at: KnownAtOption = None,
+    json_output: JsonOption = False,
+    fmt: FormatOption = "text",
+    out: OutOption = None,
+    db: DbOption = None,
+) -> None:
+    """Data-quality findings: overdue transfers and probations, late reports, anomalies…"""
+    day, moment, label = when(as_of, known_at)
+    check_format(fmt, out, db)
+    with read_models(db) as models:
+        report = answer(lambda: models.quality(org, as_of=day, known_at=moment, label=label))
+    emit("quality", report, json_output, fmt, out, render.quality)

@@ -1,0 +1,171 @@
+"""``ledger import`` and ``ledger demo``: facts in."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from api.cli import files, render
+from api.cli.common import (
+    DbOption,
+    JsonOption,
+    app,
+    batch_work,
+    count_lines,
+    fail,
+    open_ledger,
+    output_path,
+    print_json,
+)
+from api.settings import Settings
+from commands.decoding import read_lines
+from commands.record import ImportSummary, Refusal, import_facts
+from commands.schema import REJECT_KEYS
+from ledger.facts import MAX_LINE_BYTES
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="JSON Lines file, one fact per line ('-' = stdin).")],
+    json_output: JsonOption = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="Write each refused line with its error to this file."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Import facts from a JSON Lines file; exit 1 when any line was refused."""
+    from_stdin = str(file) == "-"
+    if not from_stdin and not file.is_file():
+        fail(f"no such file: {file}")
+    rejects = output_path(rejects, "--rejects", db, *([] if from_stdin else [file]))
+    total = None if from_stdin else count_lines(file)
+    summary = ImportSummary()
+    with contextlib.ExitStack() as stack:
+        ledger = stack.enter_context(open_ledger(db, create=True))
+        advance = stack.enter_context(render.progress(total, "importing"))
+        after_batch = stack.enter_context(batch_work())
+        reject_file = (
+            stack.enter_context(files.replaced(rejects, keep_partial=True)) if rejects else None
+        )
+        stream = sys.stdin.buffer if from_stdin else stack.enter_context(file.open("rb"))
+
+        def keep_reject(refusal: Refusal, text: str | bytes) -> None:
+            if reject_file is not None:
+                reject_file.write(orjson.dumps(reject_record(refusal, text)).decode() + "\n")
+
+        try:
+            import_facts(
+                ledger.app,
+                read_lines(stream),
+                progress=after_batch(advance),
+                on_reject=keep_reject,
+                summary=summary,
+            )
+        except BaseException:
+            # Interrupted, or the database failed: say what was committed before that.
+            typer.echo(
+                "stopped; committed before that: " + render.import_summary(summary, rejects),
+                err=True,
+            )
+            raise
+    if json_output:
+        print_json(summary.as_json())
+    else:
+        typer.echo(render.import_summary(summary, rejects))
+    raise typer.Exit(1 if summary.rejected else 0)
+
+
+def reject_record(refusal: Refusal, text: str | bytes) -> dict[str, Any]:
+    """A rejects-file line: the refusal and the fact as submitted (the raw text if not JSON).
+
+    A refused line of a rejects file is kept as the fact it wraps, so the rejects file of a
+    rejects file can be imported too. A line over the size limit is not kept (``fact``: null).
+    """
+    raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    fact: Any = None
+    if len(raw.encode("utf-8", "surrogatepass")) <= MAX_LINE_BYTES + 2:
+        try:
+            fact = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            fact = raw.rstrip("\r\n")
+        while isinstance(fact, dict) and fact.keys() == REJECT_KEYS:
+            fact = fact["fact"]
+    return {**refusal.as_json(), "fact": fact}
+
+
+@app.command("demo")
+def demo_command(
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the generated history.")] = 2021,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the history as JSON Lines here.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Generate the Hải Phòng history, import it like any file and bring the reports up to date."""
+    url = db or Settings().database_url
+    out = output_path(out, "--out", url)
+    with open_ledger(url, create=True) as ledger, batch_work() as after_batch:
+        models = ledger.models
+        started = time.perf_counter()
+        # Three processes share the work: one generates the history into a pipe, this one
+        # imports it line by line as it comes, and a projection worker follows the log.
+        # Each commits (or writes) on its own, so any of them may stop at any point.
+        generator = subprocess.Popen(
+            [sys.executable, "-m", "demo", str(seed)], stdout=subprocess.PIPE
+        )
+        worker = subprocess.Popen(
+            # The URL goes by the environment: a command line is visible to every user.
+            [sys.executable, "-m", "api.cli", "project", "--follow"],
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, "LEDGER_DATABASE_URL": url},
+        )
+        try:
+            assert generator.stdout is not None
+            history = _tee(generator.stdout, out)
+            with render.progress(None, "importing") as advance:
+                summary = import_facts(ledger.app, history, progress=after_batch(advance))
+        finally:
+            worker.terminate()  # safe at any point: a batch commits whole or not at all
+            if generator.stdout is not None:
+                generator.stdout.close()  # read to the end, unless the import stopped early
+            worker.wait()
+            generator.wait()
+        if generator.returncode != 0:
+            fail(f"the demo history generator failed (exit status {generator.returncode})")
+        imported = time.perf_counter() - started
+        started = time.perf_counter()
+        behind = ledger.log.position() - models.runner.position()
+        with render.progress(behind, "projecting") as advance:
+            models.fresh(progress=after_batch(advance))
+        projected = time.perf_counter() - started
+    facts = summary.accepted + summary.duplicates + summary.rejected
+    typer.echo(
+        f"demo history (seed {seed}): {facts:,} facts" + (f", written to {out}" if out else "")
+    )
+    typer.echo(render.import_summary(summary, None))
+    typer.echo(
+        f"generated and imported in {imported:.1f} s ({facts / max(imported, 1e-9):,.0f} "
+        f"facts/s), read models caught up {projected:.1f} s later"
+    )
+    raise typer.Exit(1 if summary.rejected else 0)
+
+
+def _tee(lines: Iterable[bytes], out: Path | None) -> Iterator[bytes]:
+    """The lines as they come, also written to ``out`` (in one step, when all were read)."""
+    if out is None:
+        yield from lines
+        return
+    with files.replaced(out, "wb") as handle:
+        for line in lines:
+            handle.write(line)
+            yield line

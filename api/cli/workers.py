@@ -1,0 +1,50 @@
+"""Keeping the database and its read models up to date: ``project``, ``rebuild``, ``migrate``."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from api.cli import render
+from api.cli.common import DbOption, app, batch_work, open_ledger
+from projections.rebuild import rebuild
+from projections.store import LAYOUT_VERSION
+
+
+@app.command("project")
+def project_command(
+    follow: Annotated[
+        bool, typer.Option("--follow", help="Keep following the log until interrupted.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Bring the read models up to date with the event log (a projection worker)."""
+    # A worker writes the read models: it migrates them first, like every writer.
+    with open_ledger(db, migrate=True) as ledger, batch_work() as after_batch:
+        runner = ledger.models.runner
+        applied = runner.catch_up(after_batch(lambda n: None))
+        while follow:
+            time.sleep(0.2)
+            applied += runner.catch_up(after_batch(lambda n: None))
+    typer.echo(f"read models up to date ({applied} events applied)")
+
+
+@app.command("rebuild")
+def rebuild_command(db: DbOption = None) -> None:
+    """Rebuild every read model from the event log into fresh tables and swap them in."""
+    with open_ledger(db, migrate=True) as ledger, batch_work() as after_batch:
+        total = ledger.log.position()
+        with render.progress(total, "rebuilding") as advance:
+            position = rebuild(ledger.log, ledger.models.store, after_batch(advance))
+    typer.echo(f"read models rebuilt from {position} events")
+
+
+@app.command("migrate")
+def migrate_command(db: DbOption = None) -> None:
+    """Create or upgrade the event log's and the read models' tables (import, project and
+    rebuild do it too; reading commands never change the database's layout)."""
+    with open_ledger(db, create=True):
+        pass  # opening a ledger for writing creates or upgrades its tables
+    typer.echo(f"database ready: event log and read models (layout {LAYOUT_VERSION})")

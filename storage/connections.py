@@ -1,0 +1,41 @@
+"""Plain connections to the ledger's database, for what the event store's pool does not do:
+the read models and the set-up lock. One place opens them, for every interface."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+
+from storage.sqlite import SQLITE_CACHE_KIB
+from storage.urls import Database
+
+
+def connect_postgres(database: Database) -> psycopg.Connection[tuple[object, ...]]:
+    """An autocommit connection to the URL's PostgreSQL database, in the URL's schema."""
+    env = database.env
+    connection = psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        autocommit=True,
+    )
+    return connection
+
+
+def connect_sqlite(database: Database) -> sqlite3.Connection:
+    """A connection to the URL's SQLite file in autocommit mode, WAL, with a large page cache.
+
+    Its writes (the read models: derived and rebuildable) use ``synchronous=NORMAL``: a power
+    cut may cost their last batch, which the runner redoes, never their consistency. The
+    event log's own connections keep full sync.
+    """
+    connection = sqlite3.connect(
+        database.env["SQLITE_DBNAME"], uri=True, isolation_level=None, timeout=30
+    )
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    return connection
