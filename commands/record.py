@@ -358,8 +358,10 @@ class _Batch:
 
 
 def _numbered(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str | bytes]]:
+    # Blank means JSON whitespace only: a line of other characters (a form feed, U+2028…) is
+    # a malformed fact, to be refused and counted, not skipped in silence.
     for number, text in enumerate(lines, start=1):
-        if text.strip():
+        if text.strip(b" \t\r\n") if isinstance(text, bytes) else text.strip(" \t\r\n"):
             yield number, text
 
 
