@@ -33,9 +33,9 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check ledger commands projections api tests
-	$(BIN)/ruff format --check ledger commands projections api tests
-	$(BIN)/mypy ledger commands projections api
+	$(BIN)/ruff check ledger storage commands projections api demo tests benchmarks
+	$(BIN)/ruff format --check ledger storage commands projections api demo tests benchmarks
+	$(BIN)/mypy ledger storage commands projections api demo
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.write_path

@@ -70,9 +70,7 @@ DATABASE_ERRORS = (PersistenceError, sqlite3.Error, psycopg.Error)
 
 
 @contextmanager
-def open_ledger(
-    db: str | None, *, migrate: bool = False, create: bool = False
-) -> Iterator[Ledger]:
+def open_ledger(db: str | None, *, migrate: bool = False, create: bool = False) -> Iterator[Ledger]:
     """The ledger at ``db``, for writing (``migrate``: tables created or upgraded) or for
     reading (no DDL; the read models must be there). A SQLite file must exist unless the
     command ``create``s it (import, demo, migrate)."""

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli.annual_text import change, number, percent
 from api.cli import app
+from api.cli.annual_text import change, number, percent
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "history.jsonl"

@@ -706,7 +706,7 @@ _EXAMPLE = itertools.count()
 
 @pytest.fixture
 def models(app: LedgerApplication) -> Iterator[ReadModels]:
-    read_models = ReadModels(app)
+    read_models = ReadModels(app.event_log)
     try:
         yield read_models
     finally:

@@ -1155,7 +1155,9 @@ def test_nothing_is_stored_when_a_fact_is_refused(
     other = LedgerApplication(database_url, clock=clock)
     try:
         label = clock.now.isoformat()
-        seen = member_report(other.event_log, "m1", as_of=date(2025, 12, 31), known_at=None, label=label)
+        seen = member_report(
+            other.event_log, "m1", as_of=date(2025, 12, 31), known_at=None, label=label
+        )
         assert seen == before
     finally:
         other.close()
