@@ -39,6 +39,13 @@ def whole_years(start: date, end: date) -> int:
     return years
 
 
-def party_age_years(first_admission: date, gap_days: int, day: date) -> int:
-    """Party age at ``day``: whole years from the first admission shifted by the gap days."""
-    return whole_years(first_admission + timedelta(days=gap_days), day)
+def party_age_years(
+    first_admission: date, gap_days: int, day: date, frozen_on: date | None = None
+) -> int:
+    """Party age at ``day``: whole years from the first admission shifted by the gap days.
+
+    ``frozen_on``, the date of an exit or a death, stops the count there (SPEC §4). The one
+    party-age function: the rules, the member view and the badges report all call it.
+    """
+    end = min(day, frozen_on) if frozen_on is not None else day
+    return whole_years(first_admission + timedelta(days=gap_days), end)

@@ -19,6 +19,7 @@ from ledger.facts import (
     RETRACTED,
     Fact,
 )
+from ledger.rules import retraction_target
 from ledger.timeline import Stay
 
 
@@ -192,23 +193,7 @@ class Organization(Aggregate):
 
     def retract(self, fact: Fact) -> None:
         """Retract one of the org's count declarations."""
-        target = next((f for f in self.facts if f.id == fact.target), None)
-        if target is None:
-            raise errors.UnknownFact(
-                f"fact {fact.target} is not a fact of {self.org}", fact=fact.id
-            )
-        if target.type == RETRACTED:
-            raise errors.InvalidFact(
-                f"{target.id} is a retraction; a retraction cannot be retracted", fact=fact.id
-            )
-        if target.type != ORG_COUNT_DECLARED:
-            raise errors.InvalidFact(
-                f"{target.id} is {target.type}; only member facts and count declarations can be "
-                "retracted",
-                fact=fact.id,
-            )
-        if any(f.type == RETRACTED and f.target == target.id for f in self.facts):
-            raise errors.Conflict(f"fact {target.id} is already retracted", fact=fact.id)
+        target = retraction_target(self.facts, fact, self.org, (ORG_COUNT_DECLARED,))
         if fact.recorded_at < target.recorded_at:
             raise errors.Conflict(
                 f"recorded_at {fact.recorded_at.isoformat()} is before "

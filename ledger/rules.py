@@ -6,6 +6,7 @@ on by a fact that passed. Both are pure functions of (state, fact).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date
 
 from ledger import errors
@@ -20,6 +21,7 @@ from ledger.facts import (
     EXEMPTION_ENDED,
     EXIT_TYPES,
     PROBATION_COMPLETED,
+    RETRACTED,
     RETURNED,
     TRANSFERRED_IN,
     TRANSFERRED_OUT,
@@ -325,3 +327,28 @@ def _clear_flags(state: MemberState) -> None:
 
 def _as_date(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def retraction_target(
+    facts: Sequence[Fact], retraction: Fact, owner: str, retractable: Collection[str] = ()
+) -> Fact:
+    """The fact ``retraction`` retracts among ``facts`` (a member's or an org's), or the
+    refusal of SPEC §3: unknown (``unknown_fact``), itself a retraction or not of a
+    ``retractable`` type (``invalid_fact``), already retracted (``conflict``)."""
+    target_id = retraction.target
+    target = next((f for f in facts if f.id == target_id), None)
+    if target is None:
+        raise errors.UnknownFact(f"fact {target_id} is not a fact of {owner}", fact=retraction.id)
+    if target.type == RETRACTED:
+        raise errors.InvalidFact(
+            f"{target_id} is a retraction; a retraction cannot be retracted", fact=retraction.id
+        )
+    if retractable and target.type not in retractable:
+        raise errors.InvalidFact(
+            f"{target_id} is {target.type}; only member facts and count declarations can be "
+            "retracted",
+            fact=retraction.id,
+        )
+    if any(f.type == RETRACTED and f.target == target_id for f in facts):
+        raise errors.Conflict(f"fact {target_id} is already retracted", fact=retraction.id)
+    return target

@@ -80,15 +80,28 @@ class MemberState:
         """True once the member has been admitted or has arrived."""
         return self.first_admission is not None
 
+    def view(self) -> tuple[str, str | None, str | None, str | None]:
+        """The member view's (status, standing, org, to_org) of SPEC §4.
+
+        ``standing`` while a member (also in transit or away); ``org`` the current org, the
+        source while in transit, the last one after an exit; ``to_org`` only in transit.
+        """
+        member = self.phase not in (NONE, EXITED, DEAD)
+        return (
+            self.status,
+            self.standing if member else None,
+            self.org if self.phase != NONE else None,
+            self.to_org if self.phase == IN_TRANSIT else None,
+        )
+
     def party_age(self, day: date) -> int | None:
         """Party age in whole years at ``day``; frozen at the exit date after an exit."""
         if self.first_admission is None:
             return None
-        end = day
         frozen = self.died_on if self.phase == DEAD else self.exit_on
-        if self.phase in (EXITED, DEAD) and frozen is not None and frozen < end:
-            end = frozen
-        return party_age_years(self.first_admission, self.gap_days, end)
+        if self.phase not in (EXITED, DEAD):
+            frozen = None
+        return party_age_years(self.first_admission, self.gap_days, day, frozen)
 
     def unfrozen_party_age(self, day: date) -> int | None:
         """Party age at ``day`` as if no exit had happened (for posthumous badges)."""

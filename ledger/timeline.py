@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from ledger import errors
 from ledger.facts import DIED, RETRACTED, Fact
-from ledger.rules import apply, check
+from ledger.rules import apply, check, retraction_target
 from ledger.state import (
     AWAY,
     DEAD,
@@ -197,18 +197,7 @@ def check_candidate(facts: Sequence[Fact], candidate: Fact, last: Replay | None 
 
 def check_retraction(facts: Sequence[Fact], retraction: Fact) -> Replay:
     """Validate a retraction of one of the member's facts; return the replay without it."""
-    target_id = retraction.target
-    target = next((f for f in facts if f.id == target_id), None)
-    if target is None:
-        raise errors.UnknownFact(
-            f"fact {target_id} is not a fact of this member", fact=retraction.id
-        )
-    if target.type == RETRACTED:
-        raise errors.InvalidFact(
-            f"{target_id} is a retraction; a retraction cannot be retracted", fact=retraction.id
-        )
-    if any(f.type == RETRACTED and f.target == target_id for f in facts):
-        raise errors.Conflict(f"fact {target_id} is already retracted", fact=retraction.id)
+    target_id = retraction_target(facts, retraction, "this member").id
     check_recording_order(facts, retraction)
     try:
         return replay(active_timeline([*facts, retraction]), keep_steps=False)

@@ -23,7 +23,6 @@ from ledger.timeline import (
     DEAD,
     EXITED,
     IN_TRANSIT,
-    NONE,
     PLACED,
     MemberState,
     Step,
@@ -316,13 +315,9 @@ def _states(placed: Sequence[_Placed]) -> list[Row]:
 
 
 def _state_columns(state: MemberState) -> Row:
-    member = state.phase not in (NONE, EXITED, DEAD)
     frozen = state.died_on if state.phase == DEAD else state.exit_on
     return (
-        state.status,
-        state.standing if member else None,
-        state.org if state.phase != NONE else None,
-        state.to_org if state.phase == IN_TRANSIT else None,
+        *state.view(),
         _iso(state.first_admission),
         state.gap_days,
         _iso(frozen) if state.phase in (EXITED, DEAD) else None,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ledger.facts import RETRACTED, Fact
-from ledger.timeline import DEAD, EXITED, IN_TRANSIT, NONE, active_timeline, replay
+from ledger.timeline import active_timeline, replay
 
 
 def member_view(
@@ -27,15 +27,15 @@ def member_view(
     listed = sorted(
         (f for f in known if f.type != RETRACTED and f.on <= as_of), key=lambda f: (f.on, f.seq)
     )
-    is_member = state.phase not in (NONE, EXITED, DEAD)
+    status, standing, org, to_org = state.view()
     return {
         "member": member,
         "as_of": as_of.isoformat(),
         "known_at": known_at_label,
-        "status": state.status,
-        "standing": state.standing if is_member else None,
-        "org": state.org if state.phase != NONE else None,
-        "to_org": state.to_org if state.phase == IN_TRANSIT else None,
+        "status": status,
+        "standing": standing,
+        "org": org,
+        "to_org": to_org,
         "party_age_years": state.party_age(as_of),
         "badges": sorted(state.badges),
         "exempt": state.exempt,

@@ -57,8 +57,8 @@ def badges_due(models: ReadModels, org: str, on: date) -> dict[str, Any]:
     for member, first, gap, frozen, badges in rows:
         if first is None:
             continue
-        end = min(on, date.fromisoformat(frozen)) if frozen else on
-        age = party_age_years(date.fromisoformat(first), int(gap), end)
+        frozen_on = date.fromisoformat(frozen) if frozen else None
+        age = party_age_years(date.fromisoformat(first), int(gap), on, frozen_on)
         reached = [m for m in BADGE_MILESTONES if m <= age]
         if reached and reached[-1] not in orjson.loads(badges):
             due.append({"member": member, "years": reached[-1], "party_age_years": age})

@@ -31,6 +31,10 @@ def _known(moment: datetime | None) -> str:
     return utc_text(moment) if moment is not None else EVERYTHING
 
 
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
 def year_end(year: int) -> str:
     """December 31 of ``year`` as ISO text (zero-padded: year 21 is 0021)."""
     return f"{year:04d}-12-31"
@@ -332,8 +336,7 @@ class ReadModels:
         )  # fmt: skip
         age = None
         if first is not None:
-            end = min(as_of, date.fromisoformat(frozen)) if frozen else as_of
-            age = party_age_years(date.fromisoformat(first), int(gap), end)
+            age = party_age_years(date.fromisoformat(first), int(gap), as_of, _day(frozen))
         return {
             "member": member,
             "as_of": day,
