@@ -8,7 +8,7 @@ import sqlite3
 import psycopg
 
 from storage.sqlite import SQLITE_CACHE_KIB
-from storage.urls import Database
+from storage.urls import CONNECT_TIMEOUT_SECONDS, Database
 
 
 def connect_postgres(database: Database) -> psycopg.Connection[tuple[object, ...]]:
@@ -21,6 +21,7 @@ def connect_postgres(database: Database) -> psycopg.Connection[tuple[object, ...
         user=env["POSTGRES_USER"],
         password=env["POSTGRES_PASSWORD"],
         autocommit=True,
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
     )
     return connection
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlparse
 
 DEFAULT_DATABASE_URL = "sqlite:///ledger.db"
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 def sqlite_lock_path(name: str) -> str:
@@ -86,6 +87,9 @@ def parse_database_url(url: str) -> Database:
             "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
             "APPLICATION_RECORDER_TOPIC": "storage.postgres:LedgerPostgresRecorder",
             "POSTGRES_LOCK_TIMEOUT": "30",
+            # Seconds to wait for a connection (the library's default, 30, makes a mistyped
+            # host or port look like a hang).
+            "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT_SECONDS),
             # The library's stored-function insert path skips the hook that writes our keys.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
         }
