@@ -17,7 +17,7 @@ from eventsourcing.persistence import IntegrityError
 
 from commands.application import LedgerApplication
 from commands.schema import ParsedFact, parse_line, parse_object
-from ledger import errors
+from ledger import errors, recording
 from ledger import facts as ft
 from ledger.events import member_uuid, org_uuid
 from ledger.facts import Fact
@@ -224,13 +224,9 @@ class _Batch:
     def apply(self, parsed: ParsedFact) -> Outcome:
         """Validate and stage one fact; raise LedgerError when it is refused."""
         existing = self.stored(parsed.id)
-        if existing is not None:
-            if existing.digest == parsed.digest:
-                return "duplicate"
-            raise errors.DuplicateFact(
-                f"fact id {parsed.id} is already used by a different {existing.type} fact",
-                fact=parsed.id,
-            )
+        stored_digest, stored_type = (existing.digest, existing.type) if existing else (None, "")
+        if recording.is_duplicate(parsed.id, parsed.digest, stored_digest, stored_type):
+            return "duplicate"
         recorded_at = self._recorded_at(parsed)
         model = parsed.model
         kind = parsed.type
@@ -253,16 +249,8 @@ class _Batch:
             recorded_at = given
             if recorded_at > self.now:
                 self.now = self.app.clock()  # the clock is read again only when it matters
-                if recorded_at > self.now:
-                    raise errors.FutureDate(
-                        f"recorded_at {recorded_at.isoformat()} is in the future",
-                        fact=parsed.id,
-                    )
-        if parsed.model.on > recorded_at.date():
-            raise errors.FutureDate(
-                f"on {parsed.model.on} is after the recording date {recorded_at.date()}",
-                fact=parsed.id,
-            )
+                recording.check_future(parsed.id, recorded_at, self.now)
+        recording.check_dates(parsed.id, parsed.model.on, recorded_at)
         return recorded_at
 
     def _fact(self, parsed: ParsedFact, recorded_at: datetime, seq: int) -> Fact:
@@ -274,11 +262,8 @@ class _Batch:
     def _member_fact(self, parsed: ParsedFact, recorded_at: datetime) -> None:
         member_id = str(parsed.model.member)
         aggregate = self.member(member_id)
+        recording.check_member_known(parsed.id, member_id, parsed.type, aggregate is not None)
         if aggregate is None:
-            if parsed.type not in (ft.ADMITTED, ft.TRANSFERRED_IN):
-                raise errors.NotMember(
-                    f"member {member_id} is unknown to the ledger", fact=parsed.id
-                )
             # A new member's aggregate is opened by its first fact, once that is accepted.
             fact = self._fact(parsed, recorded_at, 0)
             aggregate = Member.join(member_id, fact, self.org_info)
@@ -308,8 +293,8 @@ class _Batch:
                 self.links.append((created.parent, f"org:{org_id}"))
             return f"org:{org_id}"
         aggregate = self.org(org_id)
-        if aggregate is None:
-            raise errors.UnknownOrg(f"org {org_id} is not registered", fact=parsed.id)
+        recording.check_org_known(parsed.id, org_id, aggregate is not None)
+        assert aggregate is not None
         fact = self._fact(parsed, recorded_at, len(aggregate.facts))
         if parsed.type == ft.ORG_RENAMED:
             aggregate.rename(fact)
@@ -341,8 +326,8 @@ class _Batch:
     def _retract(self, parsed: ParsedFact, recorded_at: datetime) -> str:
         target = str(parsed.model.fact)
         known = self.stored(target)
-        if known is None:
-            raise errors.UnknownFact(f"no fact with id {target} in the ledger", fact=parsed.id)
+        recording.check_target_known(parsed.id, target, known is not None)
+        assert known is not None
         kind, _, ident = known.subject.partition(":")
         if kind == "member":
             member = self.member(ident)
