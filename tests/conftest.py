@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from commands.application import LedgerApplication
+from projections.queries import ReadModels
 from tests.support import Clock, LedgerHarness
 
 POSTGRES_URL = os.environ.get(
@@ -87,6 +88,16 @@ def app(database_url: str, clock: Clock) -> Iterator[LedgerApplication]:
         yield application
     finally:
         application.close()
+
+
+@pytest.fixture
+def models(app: LedgerApplication) -> Iterator[ReadModels]:
+    """The read models of the ``app`` fixture's database, closed after the test."""
+    read_models = ReadModels(app.event_log)
+    try:
+        yield read_models
+    finally:
+        read_models.close()
 
 
 @pytest.fixture

@@ -704,15 +704,6 @@ def test_a_line_of_exactly_64_kib_is_parsed_and_one_byte_more_is_refused() -> No
 _EXAMPLE = itertools.count()
 
 
-@pytest.fixture
-def models(app: LedgerApplication) -> Iterator[ReadModels]:
-    read_models = ReadModels(app.event_log)
-    try:
-        yield read_models
-    finally:
-        read_models.close()
-
-
 def small_history(ledger: LedgerHarness) -> None:
     """The usual tree and one official member m1 (recorded once per database)."""
     if ledger.app.organization("hp") is not None:

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-import pytest
-
-from commands.application import LedgerApplication
 from projections.queries import ReadModels
 from tests.support import LedgerHarness, admitted, at, fact
-
-
-@pytest.fixture
-def models(app: LedgerApplication) -> Iterator[ReadModels]:
-    read_models = ReadModels(app.event_log)
-    try:
-        yield read_models
-    finally:
-        read_models.close()
 
 
 def quality(models: ReadModels, org: str, as_of: str, known_at: datetime | None = None) -> Any:

@@ -8,7 +8,6 @@ would have: events appended to the aggregates without today's checks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -23,15 +22,6 @@ from ledger.organization import ORG_EVENTS
 from projections.queries import ReadModels
 from projections.rebuild import rebuild
 from tests.support import LedgerHarness, admitted, at, fact
-
-
-@pytest.fixture
-def models(app: LedgerApplication) -> Iterator[ReadModels]:
-    read_models = ReadModels(app.event_log)
-    try:
-        yield read_models
-    finally:
-        read_models.close()
 
 
 def force(app: LedgerApplication, value: dict[str, Any], **overrides: Any) -> str:

@@ -18,12 +18,11 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -572,15 +571,6 @@ def assert_balanced(figures: dict[str, Any]) -> None:
     )
     assert figures["balanced"] is True, figures
     assert figures["members_at_end"] == expected, figures
-
-
-@pytest.fixture
-def models(app: LedgerApplication) -> Iterator[ReadModels]:
-    read_models = ReadModels(app.event_log)
-    try:
-        yield read_models
-    finally:
-        read_models.close()
 
 
 # --- property tests ---------------------------------------------------------------------------
