@@ -38,7 +38,6 @@ def read_lines(stream: BinaryIO) -> Iterator[bytes]:
 # no quote, so scanning from the start of a line visits exactly its strings, in order.
 _STRING_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"\s*(:?)', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def decode_line(line: str | bytes) -> Any:
@@ -67,13 +66,13 @@ def decode_line(line: str | bytes) -> Any:
     if b"\\" in data:
         # Escapes: count the keys of the text by scanning its strings, and check the strings.
         keys_in_text = sum(1 for m in _STRING_TOKEN.finditer(data) if m.group(1))
-        if keys_in_text != _count_keys(raw):
+        if keys_in_text != _count_keys_and_strings(raw)[0]:
             raise InvalidFact(f"duplicate key {_duplicate_key(data)!r}: an object names it twice")
         check_depth_and_text(raw)
         return raw
     # No escapes: every quote of the text delimits a string, and each string is a key or a
     # value of the decoded object unless a duplicate key hid it (and its value).
-    if data.count(b'"') != 2 * _count_strings(raw):
+    if data.count(b'"') != 2 * sum(_count_keys_and_strings(raw)):
         raise InvalidFact(f"duplicate key {_duplicate_key(data)!r}: an object names it twice")
     if b"\x7f" in data:  # the only control character JSON lets through unescaped
         check_depth_and_text(raw)
@@ -91,32 +90,21 @@ def _text_depth(data: bytes) -> int:
     return deepest
 
 
-def _count_keys(value: Any) -> int:
-    count, pending = 0, [value]
-    while pending:
-        item = pending.pop()
-        if type(item) is dict:
-            count += len(item)
-            pending.extend(item.values())
-        elif type(item) is list:
-            pending.extend(item)
-    return count
-
-
-def _count_strings(value: Any) -> int:
-    """Keys and string values of a decoded JSON value."""
-    count, pending = 0, [value]
+def _count_keys_and_strings(value: Any) -> tuple[int, int]:
+    """The keys of every object in a decoded JSON value, and its string values."""
+    keys = strings = 0
+    pending = [value]
     while pending:
         item = pending.pop()
         kind = type(item)
         if kind is str:
-            count += 1
+            strings += 1
         elif kind is dict:
-            count += len(item)
+            keys += len(item)
             pending.extend(item.values())
         elif kind is list:
             pending.extend(item)
-    return count
+    return keys, strings
 
 
 def _duplicate_key(data: bytes) -> str:
@@ -155,8 +143,8 @@ def check_depth_and_text(value: Any) -> None:
 
 
 def _check_text(text: object, where: str, what: str) -> None:
-    if isinstance(text, str) and (found := _CONTROL.search(text)):
+    if isinstance(text, str) and (found := ft.CONTROL_CHARACTER.search(text)):
         raise InvalidFact(
-            f"{what} '{_CONTROL.sub('?', where)}' holds the control character "
+            f"{what} '{ft.CONTROL_CHARACTER.sub('?', where)}' holds the control character "
             f"U+{ord(found.group()):04X}; no string may hold U+0000 to U+001F or U+007F"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from types import MappingProxyType
@@ -69,6 +70,8 @@ COMMON_FIELDS = ("id", "type", "on", "recorded_at", "ref", "note")
 
 # --- limits (SPEC §2): the same on every backend, checked when a fact is parsed -------------
 
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+"""What no string of a fact may hold (U+0000 to U+001F and U+007F)."""
 MAX_LINE_BYTES = 64 * 1024
 """A fact's JSON line, in bytes of UTF-8 (without its line break)."""
 MAX_DEPTH = 8

@@ -9,7 +9,6 @@ never change in place, and "as of D, known at T" is a range query.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -162,10 +161,7 @@ def _quarantined(facts: Sequence[Fact], err: Exception, path_of: PathOf) -> Deri
 
 def readable_text(text: str) -> str:
     """``text`` with control characters replaced, for a read-model column and a message."""
-    return _CONTROL.sub("\ufffd", text)
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+    return ft.CONTROL_CHARACTER.sub("\ufffd", text)
 
 
 def _timeline_grows_by_appending(facts: Sequence[Fact], start: int) -> bool:

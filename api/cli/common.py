@@ -210,9 +210,14 @@ def emit(
 
 @contextmanager
 def read_models(db: str | None) -> Iterator[ReadModels]:
-    """The read models of the ledger at ``db``, for reading (see ``open_ledger``)."""
+    """The read models of the ledger at ``db``, for reading (see ``open_ledger``), caught up
+    with the log under the batch-work GC policy (the first read after a large import may
+    apply many batches; the query's own catch-up then finds nothing to do)."""
     with open_ledger(db) as ledger:
-        yield ledger.models
+        models = ledger.models
+        with batch_work() as after_batch:
+            models.fresh(after_batch(lambda n: None))
+        yield models
 
 
 def answer(query: Any) -> Any:
