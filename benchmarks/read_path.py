@@ -161,7 +161,7 @@ def main() -> None:
         ms = timed_ms(run)
         baseline = baseline or ms
         print(f"{label:45} {ms:9.1f} ms   x{ms / baseline:5.2f} of the full scan")
-    answer = models.annual("hp", year=2021, known_at=None, label="now")
+    answer = models.annual("hp", year=2021, known_at=None, label="now").model_dump()
     print(f"\n2021: {answer['members_at_start']:,} → {answer['members_at_end']:,} members, "
           f"balanced={answer['balanced']}")  # fmt: skip
     models.close()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 from ledger.facts import RETRACTED, Fact
 from ledger.timeline import active_timeline, replay
+from projections.reports.member import MemberView
 
 
 def member_view(
@@ -17,7 +17,7 @@ def member_view(
     as_of: date,
     known_at: datetime | None,
     known_at_label: str,
-) -> dict[str, Any]:
+) -> MemberView:
     """The member JSON of SPEC §4 as of ``as_of``, using what was known at ``known_at``."""
     outcome = replay(active_timeline(facts, known_at=known_at, as_of=as_of))
     state = outcome.state
@@ -28,27 +28,29 @@ def member_view(
         (f for f in known if f.type != RETRACTED and f.on <= as_of), key=lambda f: (f.on, f.seq)
     )
     status, standing, org, to_org = state.view()
-    return {
-        "member": member,
-        "as_of": as_of.isoformat(),
-        "known_at": known_at_label,
-        "status": status,
-        "standing": standing,
-        "org": org,
-        "to_org": to_org,
-        "party_age_years": state.party_age(as_of),
-        "badges": sorted(state.badges),
-        "exempt": state.exempt,
-        "away": state.away_since is not None,
-        "facts": [
-            {
-                "id": f.id,
-                "type": f.type,
-                "on": f.on.isoformat(),
-                "recorded_at": f.recorded_at.isoformat(),
-                "retracted": f.id in retracted,
-                "anomaly": f.id in inert,
-            }
-            for f in listed
-        ],
-    }
+    return MemberView.model_validate(
+        {
+            "member": member,
+            "as_of": as_of.isoformat(),
+            "known_at": known_at_label,
+            "status": status,
+            "standing": standing,
+            "org": org,
+            "to_org": to_org,
+            "party_age_years": state.party_age(as_of),
+            "badges": sorted(state.badges),
+            "exempt": state.exempt,
+            "away": state.away_since is not None,
+            "facts": [
+                {
+                    "id": f.id,
+                    "type": f.type,
+                    "on": f.on.isoformat(),
+                    "recorded_at": f.recorded_at.isoformat(),
+                    "retracted": f.id in retracted,
+                    "anomaly": f.id in inert,
+                }
+                for f in listed
+            ],
+        }
+    )

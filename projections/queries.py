@@ -1,4 +1,6 @@
-"""Query functions that answer SPEC §4 from the read models (indexed range queries).
+"""The read side's façade: the read models caught up, and the queries the reports share.
+
+Each report of SPEC §4 is a module of ``projections.reports``; ``ReadModels`` answers them.
 
 ``ReadModels`` catches the read models up with the event log before every answer, so a query
 run right after an import sees it, whichever process imported.
@@ -9,16 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-import orjson
-
-from ledger.dates import party_age_years
 from ledger.errors import UnknownOrg
 from ledger.events import FactEvent, member_uuid
-from ledger.facts import BADGE_MILESTONES, OCCUPATIONS
-from projections import quality
 from projections.member_view import member_view
+from projections.reports.annual import AnnualReport
+from projections.reports.annual import annual as annual_of
+from projections.reports.badges import BadgesDue
+from projections.reports.badges import badges_due as badges_due_of
+from projections.reports.member import MemberView
+from projections.reports.member import member as member_of
+from projections.reports.quality import QualityReport
+from projections.reports.quality import quality as quality_of
+from projections.reports.roster import Roster
+from projections.reports.roster import roster as roster_of
 from projections.runner import ProjectionRunner
 from projections.store import EVERYTHING, Store, knowledge, utc_text
 from storage.event_log import EventLog
@@ -29,15 +35,6 @@ ANALYZE_AFTER = 20_000
 
 def _known(moment: datetime | None) -> str:
     return utc_text(moment) if moment is not None else EVERYTHING
-
-
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
-def year_end(year: int) -> str:
-    """December 31 of ``year`` as ISO text (zero-padded: year 21 is 0021)."""
-    return f"{year:04d}-12-31"
 
 
 def _subtree(path: str) -> tuple[str, str]:
@@ -75,15 +72,10 @@ class ReadModels:
         """Bounds of the scopes in the subtree of ``org``."""
         return _subtree(self.org_path(org))
 
-    def badges_due(self, org: str, *, on: date) -> dict[str, Any]:
-        """The badges-due report of SPEC §4."""
-        return quality.badges_due(self, org, on)
-
-    def quality(
-        self, org: str, *, as_of: date, known_at: datetime | None, label: str
-    ) -> dict[str, Any]:
-        """The data-quality report of SPEC §4."""
-        return quality.quality(self, org, as_of, _known(known_at), label)
+    @staticmethod
+    def subtree_of_path(path: str) -> tuple[str, str]:
+        """Bounds of the scopes in the subtree at ``path``."""
+        return _subtree(path)
 
     def org_path(self, org: str) -> str:
         """The org's materialised path; UnknownOrg when it was never registered."""
@@ -92,33 +84,33 @@ class ReadModels:
             raise UnknownOrg(f"org {org} is not registered")
         return str(row[0])
 
-    # --- roster -----------------------------------------------------------------------------
+    # --- reports ----------------------------------------------------------------------------
 
-    def roster(
-        self, org: str, *, as_of: date, known_at: datetime | None, label: str
-    ) -> dict[str, Any]:
+    def roster(self, org: str, *, as_of: date, known_at: datetime | None, label: str) -> Roster:
         """The roster of SPEC §4 for the subtree of ``org``."""
-        self.fresh()
-        path = self.org_path(org)
-        low, high = _subtree(path)
-        day, moment = as_of.isoformat(), _known(known_at)
-        known, known_params = knowledge(moment)
-        rows = self.store.fetchall(
-            f"SELECT member, org, status, since FROM rm_spans{self._hint(path, moment)} "
-            f"WHERE {known} AND valid_to > ? AND valid_from <= ? AND scope >= ? AND scope < ? "
-            "ORDER BY member",
-            (*known_params, day, day, low, high),
-        )
-        return {
-            "org": org,
-            "as_of": day,
-            "known_at": label,
-            "count": len(rows),
-            "members": [
-                {"member": m, "org": o, "status": status, "since": since}
-                for m, o, status, since in rows
-            ],
-        }
+        return roster_of(self, org, as_of, _known(known_at), label)
+
+    def annual(self, org: str, *, year: int, known_at: datetime | None, label: str) -> AnnualReport:
+        """The annual report of SPEC §4 for the subtree of ``org`` and ``year``."""
+        return annual_of(self, org, year, _known(known_at), label)
+
+    def member(
+        self, member_id: str, *, as_of: date, known_at: datetime | None, label: str
+    ) -> MemberView:
+        """The member view of SPEC §4; a member the ledger never heard of is ``not_member``."""
+        return member_of(self, member_id, as_of, _known(known_at), label)
+
+    def badges_due(self, org: str, *, on: date) -> BadgesDue:
+        """The badges-due report of SPEC §4."""
+        return badges_due_of(self, org, on)
+
+    def quality(
+        self, org: str, *, as_of: date, known_at: datetime | None, label: str
+    ) -> QualityReport:
+        """The data-quality report of SPEC §4."""
+        return quality_of(self, org, as_of, _known(known_at), label)
+
+    # --- the shared queries of the reports -------------------------------------------------
 
     def roster_counts(
         self, path: str, days: list[str], moment: str, *, details: tuple[str, ...] = ()
@@ -155,7 +147,7 @@ class ReadModels:
             params += [*bounds, *bounds, day]
         known, known_params = knowledge(moment)
         row = self.store.fetchone(
-            f"SELECT {', '.join(counts)} FROM rm_spans{self._hint(path, moment)} "
+            f"SELECT {', '.join(counts)} FROM rm_spans{self.index_hint(path, moment)} "
             f"WHERE {known} AND valid_to > ? AND valid_from <= ? AND scope >= ? AND scope < ?",
             (*params, *known_params, first, last, low, high),
         )
@@ -168,7 +160,7 @@ class ReadModels:
             {day: extra[2 * i + 1] for i, day in enumerate(details)},
         )
 
-    def _hint(self, path: str, moment: str) -> str:
+    def index_hint(self, path: str, moment: str) -> str:
         """SQLite's index choice for roster scans (PostgreSQL's planner has statistics).
 
         The whole tree as known now: the index that starts with ``known_to`` (rows still open
@@ -180,181 +172,6 @@ class ReadModels:
         # Looked up each time: a rebuild in any process renames the indexes.
         name = self.store.index_on("rm_spans", "known_to" if whole else "scope")
         return f" INDEXED BY {name}" if name else ""
-
-    # --- annual statistics ------------------------------------------------------------------
-
-    def annual(
-        self, org: str, *, year: int, known_at: datetime | None, label: str
-    ) -> dict[str, Any]:
-        """The annual report of SPEC §4 for the subtree of ``org`` and ``year``."""
-        self.fresh()
-        path = self.org_path(org)
-        moment = _known(known_at)
-        ends = [year_end(y) for y in (year - 2, year - 1, year)]
-        counts = self.roster_counts(path, ends, moment, details=(ends[1], ends[2]))
-        groups = self._event_groups(path, year - 1, year, moment)
-        report = self._year(org, year, label, counts, groups.get(year, []))
-        report["previous_year"] = self._year(org, year - 1, label, counts, groups.get(year - 1, []))
-        return report
-
-    def _event_groups(
-        self, path: str, first: int, last: int, moment: str
-    ) -> dict[int, list[tuple[Any, ...]]]:
-        """The counted facts of the years, grouped in SQL: one row per kind of contribution."""
-        low, high = _subtree(path)
-        known, known_params = knowledge(moment)
-        inside_before = "coalesce(scope_before >= ? AND scope_before < ?, FALSE)"
-        inside_after = "coalesce(scope_after >= ? AND scope_after < ?, FALSE)"
-        rows = self.store.fetchall(
-            f"SELECT substr(on_day, 1, 4), type, {inside_before}, {inside_after}, occupation, "
-            "years, count(*), sum(readmitted), sum(female), sum(youth_union), "
-            "sum(private_business_owner), sum(population_policy_violation), "
-            "sum(CASE WHEN dossier_on <= substr(on_day, 1, 4) || '-12-31' THEN 1 ELSE 0 END) "
-            f"FROM rm_events WHERE on_day >= ? AND on_day <= ? AND {known} "
-            "AND ((scope_before >= ? AND scope_before < ?) "
-            "OR (scope_after >= ? AND scope_after < ?)) "
-            "GROUP BY 1, 2, 3, 4, 5, 6",
-            (low, high, low, high, f"{first:04d}-01-01", year_end(last), *known_params,
-             low, high, low, high),
-        )  # fmt: skip
-        groups: dict[int, list[tuple[Any, ...]]] = {}
-        for row in rows:
-            groups.setdefault(int(row[0]), []).append(row[1:])
-        return groups
-
-    def _year(
-        self,
-        org: str,
-        year: int,
-        label: str,
-        counts_at: RosterCounts,
-        groups: list[tuple[Any, ...]],
-    ) -> dict[str, Any]:
-        end = year_end(year)
-        at_start = counts_at.members[year_end(year - 1)]
-        at_end = counts_at.members[end]
-        in_transit, with_dossier = counts_at.in_transit[end], counts_at.with_dossier[end]
-        counts = dict.fromkeys(
-            ("admitted", "readmitted", "probation_completed", "transferred_in", "transferred_out",
-             "internal_moves", "badges_awarded", "expelled", "removed", "resigned", "died",
-             "admitted_with_dossier"),
-            0,
-        )  # fmt: skip
-        by = {"female": 0, "youth_union": 0, "private_business_owner": 0,
-              "population_policy_violation": 0}  # fmt: skip
-        occupations = dict.fromkeys(OCCUPATIONS, 0)
-        badges = {str(years): 0 for years in BADGE_MILESTONES}
-        for (
-            kind,
-            before,
-            after,
-            job,
-            years,
-            n,
-            readmitted,
-            female,
-            youth,
-            owner,
-            violation,
-            dossier,
-        ) in groups:
-            inside_before, inside_after = bool(before), bool(after)
-            name = kind.split(".", 1)[1]
-            if name == "admitted":
-                if not inside_after:
-                    continue
-                counts["admitted"] += n
-                counts["readmitted"] += readmitted
-                by["female"] += female
-                by["youth_union"] += youth
-                by["private_business_owner"] += owner
-                by["population_policy_violation"] += violation
-                occupations[job] = occupations.get(job, 0) + n
-                counts["admitted_with_dossier"] += dossier
-            elif name == "transferred_in":
-                counts["transferred_in"] += n if inside_after and not inside_before else 0
-            elif name == "transferred_out":
-                if inside_before:
-                    counts["internal_moves" if inside_after else "transferred_out"] += n
-            elif inside_before:
-                if name == "badge_awarded":
-                    counts["badges_awarded"] += n
-                    badges[str(years)] += n
-                else:
-                    counts[name] += n
-        balance = (
-            at_start + counts["admitted"] + counts["transferred_in"] - counts["transferred_out"]
-            - counts["expelled"] - counts["removed"] - counts["resigned"] - counts["died"]
-        )  # fmt: skip
-        return {
-            "org": org,
-            "year": year,
-            "known_at": label,
-            "members_at_start": at_start,
-            "members_at_end": at_end,
-            "admitted": counts["admitted"],
-            "readmitted": counts["readmitted"],
-            "admitted_by": {**by, "occupation": occupations},
-            "probation_completed": counts["probation_completed"],
-            "transferred_in": counts["transferred_in"],
-            "transferred_out": counts["transferred_out"],
-            "internal_moves": counts["internal_moves"],
-            "badges_awarded": counts["badges_awarded"],
-            "badges_by_years": badges,
-            "expelled": counts["expelled"],
-            "removed": counts["removed"],
-            "resigned": counts["resigned"],
-            "died": counts["died"],
-            "in_transit_at_end": in_transit,
-            "dossiers_recorded_at_end": with_dossier,
-            "admitted_with_dossier": counts["admitted_with_dossier"],
-            "balanced": balance == at_end,
-        }
-
-    # --- member view ------------------------------------------------------------------------
-
-    def member(
-        self, member: str, *, as_of: date, known_at: datetime | None, label: str
-    ) -> dict[str, Any]:
-        """The member view of SPEC §4; a member the ledger never heard of is ``not_member``."""
-        self.fresh()
-        day, moment = as_of.isoformat(), _known(known_at)
-        known, known_params = knowledge(moment)
-        state = self.store.fetchone(
-            "SELECT status, standing, org, to_org, first_admission, gap_days, frozen_on, badges, "
-            "exempt, away FROM rm_states WHERE member = ? AND valid_from <= ? AND valid_to > ? "
-            f"AND {known}",
-            (member, day, day, *known_params),
-        )
-        facts = self.store.fetchall(
-            "SELECT fact_id, type, on_day, recorded_at, retracted, anomaly FROM rm_facts "
-            f"WHERE member = ? AND on_day <= ? AND {known} ORDER BY on_day, seq",
-            (member, day, *known_params),
-        )
-        status, standing, org, to_org, first, gap, frozen, badges, exempt, away = state or (
-            "not_member", None, None, None, None, 0, None, "[]", 0, 0,
-        )  # fmt: skip
-        age = None
-        if first is not None:
-            age = party_age_years(date.fromisoformat(first), int(gap), as_of, _day(frozen))
-        return {
-            "member": member,
-            "as_of": day,
-            "known_at": label,
-            "status": status,
-            "standing": standing,
-            "org": org,
-            "to_org": to_org,
-            "party_age_years": age,
-            "badges": orjson.loads(badges),
-            "exempt": bool(exempt),
-            "away": bool(away),
-            "facts": [
-                {"id": fid, "type": kind, "on": on, "recorded_at": recorded,
-                 "retracted": bool(retracted), "anomaly": bool(anomaly)}
-                for fid, kind, on, recorded, retracted, anomaly in facts
-            ],
-        }  # fmt: skip
 
     def unreadable(self, member: str, *, known_at: datetime | None) -> tuple[str, str] | None:
         """The fact and reason that quarantine ``member`` as known at ``known_at``, if any."""
@@ -374,7 +191,7 @@ def member_report(
     as_of: date,
     known_at: datetime | None,
     label: str,
-) -> dict[str, Any]:
+) -> MemberView:
     """The member JSON of SPEC §4 folded from the member's own events (no read model).
 
     The reference the read model's ``ReadModels.member`` is checked against.

@@ -83,7 +83,7 @@ class LedgerHarness:
             as_of=date.fromisoformat(as_of),
             known_at=known_at,
             label=(known_at or self.clock.now).isoformat(),
-        )
+        ).model_dump()
 
 
 def at(day: str, hour: int = 9) -> str:

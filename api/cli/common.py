@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import orjson
 import psycopg
 import typer
 from eventsourcing.persistence import PersistenceError
+from pydantic import BaseModel
 
 from api.bootstrap import Ledger
 from api.cli import exports, files
@@ -162,8 +163,17 @@ def known_at_of(text: str | None, now: datetime) -> tuple[datetime | None, str]:
     return moment, moment.isoformat()
 
 
-def print_json(payload: Any) -> None:
-    sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
+def json_text(payload: BaseModel | dict[str, Any]) -> str:
+    """A report (its model dumped: exactly the JSON of the spec) or a summary, indented."""
+    data = payload.model_dump() if isinstance(payload, BaseModel) else payload
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+Report = TypeVar("Report", bound=BaseModel)
+
+
+def print_json(payload: BaseModel | dict[str, Any]) -> None:
+    sys.stdout.write(json_text(payload))
 
 
 report_app = typer.Typer(
@@ -182,11 +192,11 @@ def check_format(fmt: str, out: Path | None, db: str | None) -> None:
 
 def emit(
     kind: str,
-    report: dict[str, Any],
+    report: Report,
     json_output: bool,
     fmt: str,
     out: Path | None,
-    as_text: Callable[[dict[str, Any]], str],
+    as_text: Callable[[Report], str],
 ) -> None:
     if fmt == "xlsx":
         assert out is not None
@@ -195,7 +205,7 @@ def emit(
         typer.echo(f"{kind} report written to {out}")
         return
     if json_output:
-        text = orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n"
+        text = json_text(report)
     elif fmt == "csv":
         text = exports.to_csv(kind, report)
     else:

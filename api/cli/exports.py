@@ -11,26 +11,32 @@ import io
 from collections.abc import Iterable
 from typing import IO, Any
 
+from pydantic import BaseModel
+
+from projections.reports.annual import AnnualReport
+from projections.reports.quality import QualityReport
+from projections.reports.roster import Roster
+
 Table = tuple[str, list[list[Any]]]  # a sheet name and its rows (the first row is the header)
 
 
-def tables(kind: str, report: dict[str, Any]) -> list[Table]:
+def tables(kind: str, report: BaseModel) -> list[Table]:
     """The report as named tables."""
-    if kind == "roster":
+    if isinstance(report, Roster):
         return [
             ("roster", [["member", "org", "status", "since"]]
-             + [[m["member"], m["org"], m["status"], m["since"]] for m in report["members"]]),
+             + [[m["member"], m["org"], m["status"], m["since"]] for m in report.members]),
         ]  # fmt: skip
-    if kind == "annual":
-        previous = report["previous_year"]
-        rows = [["figure", str(report["year"]), str(previous["year"])]]
-        rows += [[name, now, before] for name, now, before in _figures(report, previous)]
+    if isinstance(report, AnnualReport):
+        now, previous = report.model_dump(), report.previous_year.model_dump()
+        rows = [["figure", str(report.year), str(report.previous_year.year)]]
+        rows += [[name, value, before] for name, value, before in _figures(now, previous)]
         return [("annual", rows)]
-    if kind == "quality":
+    if isinstance(report, QualityReport):
         findings = [["kind", "org", "member", "fact", "detail"]] + [
-            [f["kind"], f["org"], f["member"], f["fact"], f["detail"]] for f in report["findings"]
+            [f["kind"], f["org"], f["member"], f["fact"], f["detail"]] for f in report.findings
         ]
-        counts = [["kind", "count"]] + [[k, n] for k, n in report["counts"].items()]
+        counts = [["kind", "count"]] + [[k, n] for k, n in report.counts.items()]
         return [("findings", findings), ("counts", counts)]
     raise ValueError(f"no spreadsheet export for {kind}")
 
@@ -50,12 +56,13 @@ def _figures(report: dict[str, Any], previous: dict[str, Any]) -> Iterable[tuple
             yield key, value, previous[key]
 
 
-def _preamble(kind: str, report: dict[str, Any]) -> list[list[Any]]:
-    keys = [k for k in ("org", "as_of", "on", "year", "known_at") if k in report]
-    return [[f"{kind} report"]] + [[k, report[k]] for k in keys] + [[]]
+def _preamble(kind: str, report: BaseModel) -> list[list[Any]]:
+    fields = type(report).model_fields
+    keys = [k for k in ("org", "as_of", "on", "year", "known_at") if k in fields]
+    return [[f"{kind} report"]] + [[k, getattr(report, k)] for k in keys] + [[]]
 
 
-def to_csv(kind: str, report: dict[str, Any]) -> str:
+def to_csv(kind: str, report: BaseModel) -> str:
     """The report as CSV: parameters first, then each table after a blank line."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -67,7 +74,7 @@ def to_csv(kind: str, report: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def to_xlsx(kind: str, report: dict[str, Any], stream: IO[bytes]) -> None:
+def to_xlsx(kind: str, report: BaseModel, stream: IO[bytes]) -> None:
     """The report as an XLSX workbook: a sheet of parameters, then one sheet per table."""
     from openpyxl import Workbook
 

@@ -7,9 +7,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from commands.record import ImportSummary
+from projections.reports.badges import BadgesDue
+from projections.reports.member import MemberView
+from projections.reports.quality import QualityReport
+from projections.reports.roster import Roster
 
 MAX_REJECTS_SHOWN = 20
 
@@ -65,64 +68,60 @@ def import_summary(summary: ImportSummary, rejects_path: Path | None) -> str:
     return "\n".join(lines)
 
 
-def member(view: dict[str, Any]) -> str:
+def member(view: MemberView) -> str:
     """The member view as text."""
     head = [
-        f"member {view['member']} as of {view['as_of']} (known at {view['known_at']})",
-        f"  status: {view['status']}"
-        + (
-            f" ({view['standing']})"
-            if view["standing"] and view["status"] != view["standing"]
-            else ""
-        ),
+        f"member {view.member} as of {view.as_of} (known at {view.known_at})",
+        f"  status: {view.status}"
+        + (f" ({view.standing})" if view.standing and view.status != view.standing else ""),
     ]
-    if view["org"]:
-        head.append(f"  org: {view['org']}" + (f" → {view['to_org']}" if view["to_org"] else ""))
-    if view["party_age_years"] is not None:
-        head.append(f"  party age: {view['party_age_years']} years")
-    if view["badges"]:
-        head.append("  badges: " + ", ".join(f"{b} years" for b in view["badges"]))
-    flags = [name for name in ("exempt", "away") if view[name]]
+    if view.org:
+        head.append(f"  org: {view.org}" + (f" → {view.to_org}" if view.to_org else ""))
+    if view.party_age_years is not None:
+        head.append(f"  party age: {view.party_age_years} years")
+    if view.badges:
+        head.append("  badges: " + ", ".join(f"{b} years" for b in view.badges))
+    flags = [name for name, on in (("exempt", view.exempt), ("away", view.away)) if on]
     if flags:
         head.append("  flags: " + ", ".join(flags))
-    if not view["facts"]:
+    if not view.facts:
         head.append("  (the ledger holds no fact about this member up to that date)")
-    for fact in view["facts"]:
-        marks = "".join(f" [{mark}]" for mark in ("retracted", "anomaly") if fact[mark])
+    for fact in view.facts:
+        flagged = (("retracted", fact["retracted"]), ("anomaly", fact["anomaly"]))
+        marks = "".join(f" [{mark}]" for mark, on in flagged if on)
         head.append(f"  {fact['on']}  {fact['type']:<28} {fact['id']}{marks}")
     return "\n".join(head)
 
 
-def roster(view: dict[str, Any]) -> str:
+def roster(view: Roster) -> str:
     """The roster as text."""
     lines = [
-        f"roster of {view['org']} as of {view['as_of']} (known at {view['known_at']}): "
-        f"{view['count']} members"
+        f"roster of {view.org} as of {view.as_of} (known at {view.known_at}): {view.count} members"
     ]
-    for row in view["members"]:
+    for row in view.members:
         lines.append(f"  {row['member']:<20} {row['org']:<20} {row['status']:<13} {row['since']}")
     return "\n".join(lines)
 
 
-def badges_due(view: dict[str, Any]) -> str:
+def badges_due(view: BadgesDue) -> str:
     """The badges-due report as text."""
-    lines = [f"badges due in {view['org']} on {view['on']}: {len(view['due'])} members"]
-    for row in view["due"]:
+    lines = [f"badges due in {view.org} on {view.on}: {len(view.due)} members"]
+    for row in view.due:
         lines.append(
             f"  {row['member']:<20} {row['years']}-year badge (party age {row['party_age_years']})"
         )
     return "\n".join(lines)
 
 
-def quality(view: dict[str, Any]) -> str:
+def quality(view: QualityReport) -> str:
     """The quality report as text: the counts, then every finding."""
-    total = sum(view["counts"].values())
+    total = sum(view.counts.values())
     lines = [
-        f"data quality of {view['org']} as of {view['as_of']} (known at {view['known_at']}): "
+        f"data quality of {view.org} as of {view.as_of} (known at {view.known_at}): "
         f"{total} findings"
     ]
-    lines += [f"  {kind:<22} {count}" for kind, count in view["counts"].items()]
-    for f in view["findings"]:
+    lines += [f"  {kind:<22} {count}" for kind, count in view.counts.items()]
+    for f in view.findings:
         who = f["member"] or "-"
         lines.append(f"  [{f['kind']}] {f['org']} {who} {f['fact'] or '-'}: {f['detail']}")
     return "\n".join(lines)

@@ -151,7 +151,9 @@ def compare_views(
         combos = [(END, None)] + [(rng.choice(days), rng.choice(instants)) for _ in range(pairs)]
         for as_of, known_at in combos:
             want = ref.member_view(member, as_of, known_at)
-            got = member_report(app.event_log, member, as_of=as_of, known_at=known_at, label="-")
+            got = member_report(
+                app.event_log, member, as_of=as_of, known_at=known_at, label="-"
+            ).model_dump()
             got = {k: v for k, v in got.items() if k != "known_at"}
             compared += 1
             if got == want:

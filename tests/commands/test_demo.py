@@ -118,7 +118,7 @@ def imported(tmp_path: Path, facts: list[dict[str, Any]]) -> Iterator[ReadModels
 
 def check_reports(models: ReadModels, facts: list[dict[str, Any]], plan: Plan) -> None:
     expected = seed_figures(plan)
-    report = models.annual("hp", year=2021, known_at=None, label="now")
+    report = models.annual("hp", year=2021, known_at=None, label="now").model_dump()
     before = report["previous_year"]
     by, by_2020 = report["admitted_by"], before["admitted_by"]
     actual = {
@@ -150,14 +150,14 @@ def check_reports(models: ReadModels, facts: list[dict[str, Any]], plan: Plan) -
     assert sum(report["badges_by_years"][str(y)] for y in (60, 65, 70)) > 0
     for year in (2020, 2021, 2022):
         for org in ["hp", *COMMITTEES]:
-            annual = models.annual(org, year=year, known_at=None, label="now")
+            annual = models.annual(org, year=year, known_at=None, label="now").model_dump()
             assert annual["balanced"], (org, year, annual)
     # Declared head counts of 31-12-2021 match the registers, except one committee's.
     declared = {f["org"]: f["count"] for f in facts if f["type"] == "organization.count_declared"}
     assert sorted(declared) == COMMITTEES
     end = date(2021, 12, 31)
     counts = {
-        org: models.roster(org, as_of=end, known_at=None, label="now")["count"]
+        org: models.roster(org, as_of=end, known_at=None, label="now").model_dump()["count"]
         for org in COMMITTEES
     }
     assert sum(counts.values()) <= expected["members_at_end"]
@@ -166,7 +166,9 @@ def check_reports(models: ReadModels, facts: list[dict[str, Any]], plan: Plan) -
     # A death recorded after a later fact of the member: that fact is an anomaly.
     inert = [f for f in facts if f["type"] in ("member.exempted", "member.card_issued")]
     assert inert
-    view = models.member(inert[0]["member"], as_of=date(2022, 12, 31), known_at=None, label="now")
+    view = models.member(
+        inert[0]["member"], as_of=date(2022, 12, 31), known_at=None, label="now"
+    ).model_dump()
     assert view["status"] == "died"
     assert [f["id"] for f in view["facts"] if f["anomaly"]] == [inert[0]["id"]]
 

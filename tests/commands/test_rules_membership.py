@@ -1157,7 +1157,7 @@ def test_nothing_is_stored_when_a_fact_is_refused(
         label = clock.now.isoformat()
         seen = member_report(
             other.event_log, "m1", as_of=date(2025, 12, 31), known_at=None, label=label
-        )
+        ).model_dump()
         assert seen == before
     finally:
         other.close()

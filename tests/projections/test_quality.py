@@ -10,7 +10,9 @@ from tests.support import LedgerHarness, admitted, at, fact
 
 
 def quality(models: ReadModels, org: str, as_of: str, known_at: datetime | None = None) -> Any:
-    return models.quality(org, as_of=date.fromisoformat(as_of), known_at=known_at, label="t")
+    return models.quality(
+        org, as_of=date.fromisoformat(as_of), known_at=known_at, label="t"
+    ).model_dump()
 
 
 def kinds(report: dict[str, Any], kind: str) -> list[tuple[str | None, str | None, str | None]]:
@@ -202,7 +204,7 @@ def test_findings_are_sorted_by_kind_org_member_and_fact(
 
 
 def due(models: ReadModels, org: str, on: str) -> list[tuple[str, int, int]]:
-    report = models.badges_due(org, on=date.fromisoformat(on))
+    report = models.badges_due(org, on=date.fromisoformat(on)).model_dump()
     assert set(report) == {"org", "on", "due"}
     return [(d["member"], d["years"], d["party_age_years"]) for d in report["due"]]
 

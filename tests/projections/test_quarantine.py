@@ -44,12 +44,16 @@ def force(app: LedgerApplication, value: dict[str, Any], **overrides: Any) -> st
 
 
 def roster(models: ReadModels, org: str = "hp", day: str = "2022-12-31") -> list[str]:
-    report = models.roster(org, as_of=date.fromisoformat(day), known_at=None, label="now")
+    report = models.roster(
+        org, as_of=date.fromisoformat(day), known_at=None, label="now"
+    ).model_dump()
     return [m["member"] for m in report["members"]]
 
 
 def unreadable(models: ReadModels, org: str = "hp", known_at: datetime | None = None) -> list[Any]:
-    report = models.quality(org, as_of=date(2022, 12, 31), known_at=known_at, label="t")
+    report = models.quality(
+        org, as_of=date(2022, 12, 31), known_at=known_at, label="t"
+    ).model_dump()
     found = [f for f in report["findings"] if f["kind"] == "unreadable_history"]
     assert report["counts"]["unreadable_history"] == len(found)
     return [(f["member"], f["org"], f["fact"]) for f in found]
@@ -57,11 +61,11 @@ def unreadable(models: ReadModels, org: str = "hp", known_at: datetime | None = 
 
 def every_read_answers(models: ReadModels) -> None:
     day = date(2022, 12, 31)
-    models.roster("hp", as_of=day, known_at=None, label="now")
-    assert models.annual("hp", year=2021, known_at=None, label="now")["balanced"]
-    models.member("m1", as_of=day, known_at=None, label="now")
-    models.badges_due("hp", on=day)
-    models.quality("hp", as_of=day, known_at=None, label="now")
+    models.roster("hp", as_of=day, known_at=None, label="now").model_dump()
+    assert models.annual("hp", year=2021, known_at=None, label="now").model_dump()["balanced"]
+    models.member("m1", as_of=day, known_at=None, label="now").model_dump()
+    models.badges_due("hp", on=day).model_dump()
+    models.quality("hp", as_of=day, known_at=None, label="now").model_dump()
 
 
 @pytest.fixture
@@ -81,14 +85,14 @@ def test_a_member_whose_history_breaks_todays_rules_is_quarantined_not_fatal(
     assert roster(models) == ["m2"]
     assert unreadable(models) == [("m1", "c1", "early-m1")]
     assert unreadable(models, "d2") == []  # m1's history is c1's business, not d2's
-    view = models.member("m1", as_of=date(2022, 12, 31), known_at=None, label="now")
+    view = models.member("m1", as_of=date(2022, 12, 31), known_at=None, label="now").model_dump()
     assert (view["status"], view["facts"]) == ("not_member", [])
     fact_id, detail = models.unreadable("m1", known_at=None) or ("", "")
     assert fact_id == "early-m1" and "too_early" in detail
     assert models.unreadable("m2", known_at=None) is None
     # Before the bad fact was recorded, m1 was readable (and on the roster).
     before = datetime.fromisoformat(at("2015-02-01"))
-    report = models.roster("hp", as_of=date(2015, 2, 1), known_at=before, label="then")
+    report = models.roster("hp", as_of=date(2015, 2, 1), known_at=before, label="then").model_dump()
     assert [m["member"] for m in report["members"]] == ["m1", "m2"]
     assert unreadable(models, known_at=before) == []
     assert bad == "early-m1"
@@ -153,7 +157,7 @@ def test_org_facts_the_read_models_cannot_hold_are_noted_and_every_read_answers(
     assert roster(models) == ["m1", "m2"]
     assert unreadable(models) == [(None, "c1", "huge")]
     mismatches = [f for f in models.quality("hp", as_of=date(2022, 1, 1), known_at=None,
-                                             label="now")["findings"]
+                                             label="now").model_dump()["findings"]
                   if f["kind"] == "count_mismatch"]  # fmt: skip
     assert [f["fact"] for f in mismatches] == ["year-one"]  # 3 declared, 1 on the register
     name = models.store.fetchone("SELECT name FROM rm_orgs WHERE org = 'c3'")

@@ -522,14 +522,14 @@ class Comparison:
         return "\n".join(lines)
 
     def roster(self, org: str, as_of: date, known_at: datetime | None) -> None:
-        got = self.models.roster(org, as_of=as_of, known_at=known_at, label="L")
+        got = self.models.roster(org, as_of=as_of, known_at=known_at, label="L").model_dump()
         want = self.fold.fold_roster(org, as_of, known_at, "L")
         assert without_label(got) == without_label(want), (
             f"roster {org} as of {as_of} known at {known_at}\n{self.explain()}"
         )
 
     def annual(self, org: str, year: int, known_at: datetime | None) -> dict[str, Any]:
-        got = self.models.annual(org, year=year, known_at=known_at, label="L")
+        got = self.models.annual(org, year=year, known_at=known_at, label="L").model_dump()
         want = self.fold.fold_annual(org, year, known_at, "L")
         assert without_label(got) == without_label(want), (
             f"annual {org} {year} known at {known_at}\n{self.explain()}"
@@ -537,7 +537,7 @@ class Comparison:
         return got
 
     def member(self, member: str, as_of: date, known_at: datetime | None) -> None:
-        got = self.models.member(member, as_of=as_of, known_at=known_at, label="L")
+        got = self.models.member(member, as_of=as_of, known_at=known_at, label="L").model_dump()
         want = self.fold.fold_member(member, as_of, known_at, "L")
         assert without_label(got) == without_label(want), (
             f"member {member} as of {as_of} known at {known_at}\n{self.explain()}"
@@ -654,7 +654,7 @@ class Asker:
 
     def roster(self, org: str, as_of: str, known_at: datetime | None = None) -> dict[str, Any]:
         day = date.fromisoformat(as_of)
-        got = self.models.roster(org, as_of=day, known_at=known_at, label="L")
+        got = self.models.roster(org, as_of=day, known_at=known_at, label="L").model_dump()
         assert without_label(got) == without_label(self.fold.fold_roster(org, day, known_at))
         return got
 
@@ -662,7 +662,7 @@ class Asker:
         return [line["member"] for line in self.roster(org, as_of, known_at)["members"]]
 
     def annual(self, org: str, year: int, known_at: datetime | None = None) -> dict[str, Any]:
-        got = self.models.annual(org, year=year, known_at=known_at, label="L")
+        got = self.models.annual(org, year=year, known_at=known_at, label="L").model_dump()
         assert without_label(got) == without_label(self.fold.fold_annual(org, year, known_at))
         assert_balanced(got)
         assert_balanced(got["previous_year"])
@@ -670,7 +670,7 @@ class Asker:
 
     def member(self, member: str, as_of: str, known_at: datetime | None = None) -> dict[str, Any]:
         day = date.fromisoformat(as_of)
-        got = self.models.member(member, as_of=day, known_at=known_at, label="L")
+        got = self.models.member(member, as_of=day, known_at=known_at, label="L").model_dump()
         assert without_label(got) == without_label(self.fold.fold_member(member, day, known_at))
         return got
 
@@ -689,7 +689,9 @@ def test_a_late_death_rewrites_rosters_and_figures_from_the_death_on(
     ):
         record_fact(app, item)
     before = moment("2022-01-31T12:00:00+07:00")
-    models.roster("hp", as_of=date(2021, 1, 1), known_at=None, label="L")  # rows written
+    models.roster(
+        "hp", as_of=date(2021, 1, 1), known_at=None, label="L"
+    ).model_dump()  # rows written
     record_fact(app, fact("died", "m1", "2019-06-01", recorded=at("2022-02-01"), id="death"))
     ask = Asker(app, models, ["m1", "m2"])
 
@@ -747,7 +749,7 @@ def test_a_retracted_admission_leaves_every_view_once_the_retraction_is_known(
     small_tree(app)
     record_fact(app, admitted("m3", "c2", "2021-03-01", id="adm-m3", occupation="student"))
     record_fact(app, admitted("m4", "c1", "2021-04-01", id="adm-m4"))
-    models.annual("hp", year=2021, known_at=None, label="L")  # rows written
+    models.annual("hp", year=2021, known_at=None, label="L").model_dump()  # rows written
     before = moment("2021-08-31T12:00:00+07:00")
     record_fact(
         app,
@@ -800,17 +802,17 @@ def answers(models: ReadModels, history: History, rng: random.Random) -> list[An
     out: list[Any] = []
     for _ in range(40):
         org, day, known_at = rng.choice(orgs), rng.choice(days), rng.choice(times)
-        out.append(models.roster(org, as_of=day, known_at=known_at, label="L"))
+        out.append(models.roster(org, as_of=day, known_at=known_at, label="L").model_dump())
         comparison.roster(org, day, known_at)
     for org in orgs:
         for year in (2010, 2014, 2018, 2022, 2025):
             known_at = rng.choice(times)
-            out.append(models.annual(org, year=year, known_at=known_at, label="L"))
+            out.append(models.annual(org, year=year, known_at=known_at, label="L").model_dump())
             comparison.annual(org, year, known_at)
     for member in history.members:
         for _ in range(4):
             day, known_at = rng.choice(days), rng.choice(times)
-            out.append(models.member(member, as_of=day, known_at=known_at, label="L"))
+            out.append(models.member(member, as_of=day, known_at=known_at, label="L").model_dump())
             comparison.member(member, day, known_at)
     return out
 
@@ -854,13 +856,13 @@ def test_roster_as_of_the_last_representable_day(
     app: LedgerApplication, models: ReadModels
 ) -> None:
     one_member(app)
-    roster = models.roster("c1", as_of=date(9999, 12, 31), known_at=None, label="L")
+    roster = models.roster("c1", as_of=date(9999, 12, 31), known_at=None, label="L").model_dump()
     assert [line["member"] for line in roster["members"]] == ["m1"]
 
 
 def test_annual_report_of_year_9999_balances(app: LedgerApplication, models: ReadModels) -> None:
     one_member(app)
-    report = models.annual("c1", year=9999, known_at=None, label="L")
+    report = models.annual("c1", year=9999, known_at=None, label="L").model_dump()
     assert report["balanced"] is True
     assert report["members_at_end"] == 1
 
@@ -870,5 +872,5 @@ def test_known_at_far_in_the_future_knows_everything(
 ) -> None:
     one_member(app)
     far = datetime(9999, 12, 31, 0, 0, tzinfo=UTC)
-    roster = models.roster("c1", as_of=date(2021, 1, 1), known_at=far, label="L")
+    roster = models.roster("c1", as_of=date(2021, 1, 1), known_at=far, label="L").model_dump()
     assert [line["member"] for line in roster["members"]] == ["m1"]

@@ -131,14 +131,16 @@ def test_a_query_sees_an_import_made_by_another_process(database_url: str, tmp_p
     models = ReadModels(app.event_log)
     try:
         with pytest.raises(UnknownOrg):
-            models.annual("hp", year=2010, known_at=None, label="now")
+            models.annual("hp", year=2010, known_at=None, label="now").model_dump()
         imported = subprocess.run(
             [sys.executable, "-m", "api.cli", "import", str(history), "--json", "--db",
              database_url],
             cwd=ROOT, capture_output=True, text=True, check=True,
         )  # fmt: skip
         assert json.loads(imported.stdout)["accepted"] == len(lines)
-        roster = models.roster("hp", as_of=date(2030, 1, 1), known_at=None, label="now")
+        roster = models.roster(
+            "hp", as_of=date(2030, 1, 1), known_at=None, label="now"
+        ).model_dump()
         admitted = {json.loads(line).get("member") for line in lines} - {None}
         assert roster["count"] == len(admitted)
     finally:
@@ -151,11 +153,11 @@ def test_rebuild_swaps_in_tables_equal_to_the_incremental_ones(app: LedgerApplic
     models = ReadModels(app.event_log)
     models.fresh()
     incremental = snapshot(models.store)
-    report = models.annual("hp", year=2012, known_at=None, label="now")
+    report = models.annual("hp", year=2012, known_at=None, label="now").model_dump()
     position = rebuild(app.event_log, models.store)
     assert position == app.recorder.max_notification_id()
     assert snapshot(models.store) == incremental
-    assert models.annual("hp", year=2012, known_at=None, label="now") == report
+    assert models.annual("hp", year=2012, known_at=None, label="now").model_dump() == report
     # The swapped-in tables keep being maintained incrementally.
     import_facts(app, synthetic_history(1800)[1500:])
     models.fresh()
@@ -188,7 +190,7 @@ def test_a_log_whose_members_open_with_the_old_opened_marker_still_loads_and_pro
     models = ReadModels(app.event_log)
     try:
         views = [
-            models.member(m, as_of=date(2021, 12, 31), known_at=None, label="now")
+            models.member(m, as_of=date(2021, 12, 31), known_at=None, label="now").model_dump()
             for m in ("m1", "m2")
         ]
         assert views[0]["status"] == "in_transit"
@@ -196,7 +198,9 @@ def test_a_log_whose_members_open_with_the_old_opened_marker_still_loads_and_pro
         assert {k: v for k, v in views[0].items() if k not in ("member", "facts")} == {
             k: v for k, v in views[1].items() if k not in ("member", "facts")
         }
-        roster = models.roster("hp", as_of=date(2021, 12, 31), known_at=None, label="now")
+        roster = models.roster(
+            "hp", as_of=date(2021, 12, 31), known_at=None, label="now"
+        ).model_dump()
         assert [(m["member"], m["status"]) for m in roster["members"]] == [
             ("m1", "in_transit"),
             ("m2", "in_transit"),

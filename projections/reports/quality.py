@@ -1,4 +1,4 @@
-"""The badges-due and data-quality reports of SPEC §4, from the read models.
+"""The data-quality report of SPEC §4, from the read models.
 
 Each quality finding is one of the problems the 2021 Hải Phòng report complains about: transfers
 never completed, members away for months without a transfer, probation decisions not taken,
@@ -9,13 +9,15 @@ head counts kept by hand that no longer match the register.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
-import orjson
+from pydantic import BaseModel
+from typing_extensions import TypedDict
 
-from ledger.dates import add_months, party_age_years
-from ledger.facts import BADGE_MILESTONES, DIED
-from projections.store import OPEN_TIME, knowledge
+from ledger.dates import add_months
+from ledger.facts import DIED
+from projections.reports.types import REPORT, IsoDate, KnownAt
+from projections.store import knowledge
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels
@@ -35,42 +37,47 @@ LATE_DAYS = 30
 PROBATION_GRACE_DAYS = 30
 LATE_WINDOW_DAYS = 365
 
+Kind = Literal[
+    "transfer_overdue", "away_over_12_months", "probation_overdue", "late_report",
+    "missing_dossier", "anomaly", "count_mismatch", "unreadable_history",
+]  # fmt: skip
+
+
+class Finding(TypedDict):
+    """One problem found in the register."""
+
+    kind: Kind
+    member: str | None
+    """Null for a finding about an org (``count_mismatch``)."""
+    org: str | None
+    fact: str | None
+    """The id of the fact the finding is about; null for ``missing_dossier``."""
+    detail: str
+
+
+class QualityReport(BaseModel):
+    """Every finding for the subtree on a day, sorted by (kind, org, member, fact)."""
+
+    model_config = REPORT
+
+    org: str
+    as_of: IsoDate
+    known_at: KnownAt
+    counts: dict[str, int]
+    """Every kind, zeros included."""
+    findings: list[Finding]
+
 
 def _inside(path: str | None, low: str, high: str) -> bool:
     return path is not None and low <= path < high
 
 
-def badges_due(models: ReadModels, org: str, on: date) -> dict[str, Any]:
-    """Members of the roster on ``on`` whose highest milestone reached is not awarded by then."""
-    models.fresh()
-    low, high = models.subtree(org)
-    day = on.isoformat()
-    rows = models.store.fetchall(
-        "SELECT s.member, st.first_admission, st.gap_days, st.frozen_on, st.badges "
-        "FROM rm_spans s JOIN rm_states st ON st.member = s.member "
-        "AND st.valid_from <= ? AND st.valid_to > ? AND st.known_to = ? "
-        "WHERE s.known_to = ? AND s.valid_to > ? AND s.valid_from <= ? "
-        "AND s.scope >= ? AND s.scope < ? ORDER BY s.member",
-        (day, day, OPEN_TIME, OPEN_TIME, day, day, low, high),
-    )
-    due = []
-    for member, first, gap, frozen, badges in rows:
-        if first is None:
-            continue
-        frozen_on = date.fromisoformat(frozen) if frozen else None
-        age = party_age_years(date.fromisoformat(first), int(gap), on, frozen_on)
-        reached = [m for m in BADGE_MILESTONES if m <= age]
-        if reached and reached[-1] not in orjson.loads(badges):
-            due.append({"member": member, "years": reached[-1], "party_age_years": age})
-    return {"org": org, "on": day, "due": due}
-
-
-def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) -> dict[str, Any]:
+def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) -> QualityReport:
     """The quality report: every finding kind of SPEC §4 for the subtree of ``org``."""
     models.fresh()
     low, high = models.subtree(org)
     day = as_of.isoformat()
-    findings: list[dict[str, Any]] = []
+    findings: list[Finding] = []
     add = findings.append
     known, known_params = knowledge(moment)
     known_s, _ = knowledge(moment, "s")
@@ -220,7 +227,9 @@ def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) 
     counts = dict.fromkeys(KINDS, 0)
     for finding in findings:
         counts[finding["kind"]] += 1
-    return {"org": org, "as_of": day, "known_at": label, "counts": counts, "findings": findings}
+    return QualityReport.model_construct(
+        org=org, as_of=day, known_at=label, counts=counts, findings=findings
+    )
 
 
 def _latest_counts(
@@ -241,6 +250,6 @@ def _latest_counts(
 
 
 def _finding(
-    kind: str, member: str | None, org: str | None, fact: str | None, detail: str
-) -> dict[str, Any]:
+    kind: Kind, member: str | None, org: str | None, fact: str | None, detail: str
+) -> Finding:
     return {"kind": kind, "member": member, "org": org, "fact": fact, "detail": detail}

@@ -1,0 +1,201 @@
+"""The annual statistics of an org's subtree for a year, with the previous year (SPEC §4).
+
+The roster counts come from one pass over the roster spans valid at the three year ends; the
+year's figures from the counted facts grouped in SQL, one row per kind of contribution.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from ledger.facts import BADGE_MILESTONES, OCCUPATIONS
+from projections.reports.types import REPORT, KnownAt
+from projections.store import knowledge
+
+if TYPE_CHECKING:
+    from projections.queries import ReadModels, RosterCounts
+
+
+class AdmittedBy(BaseModel):
+    """The composition of the year's admissions."""
+
+    model_config = REPORT
+
+    female: int
+    youth_union: int
+    private_business_owner: int
+    population_policy_violation: int
+    occupation: dict[str, int]
+    """Every occupation category, zeros included."""
+
+
+class AnnualFigures(BaseModel):
+    """One year's figures for the subtree (the members counted at Dec 31 of the year)."""
+
+    model_config = REPORT
+
+    org: str
+    year: int
+    known_at: KnownAt
+    members_at_start: int
+    members_at_end: int
+    admitted: int
+    readmitted: int
+    admitted_by: AdmittedBy
+    probation_completed: int
+    transferred_in: int
+    transferred_out: int
+    internal_moves: int
+    badges_awarded: int
+    badges_by_years: dict[str, int]
+    """Every milestone ("30", "40", …), zeros included."""
+    expelled: int
+    removed: int
+    resigned: int
+    died: int
+    in_transit_at_end: int
+    dossiers_recorded_at_end: int
+    admitted_with_dossier: int
+    balanced: bool
+    """start + admitted + transferred in - transferred out - exits = end."""
+
+
+class AnnualReport(AnnualFigures):
+    """The year's figures and the previous year's, for comparison."""
+
+    previous_year: AnnualFigures
+
+
+def year_end(year: int) -> str:
+    """December 31 of ``year`` as ISO text (zero-padded: year 21 is 0021)."""
+    return f"{year:04d}-12-31"
+
+
+def annual(models: ReadModels, org: str, year: int, moment: str, label: str) -> AnnualReport:
+    """The annual report of the subtree of ``org`` for ``year`` as known at ``moment``."""
+    models.fresh()
+    path = models.org_path(org)
+    ends = [year_end(y) for y in (year - 2, year - 1, year)]
+    counts = models.roster_counts(path, ends, moment, details=(ends[1], ends[2]))
+    groups = _event_groups(models, path, year - 1, year, moment)
+    previous = _year(org, year - 1, label, counts, groups.get(year - 1, []))
+    figures = _year(org, year, label, counts, groups.get(year, []))
+    return AnnualReport.model_construct(**dict(figures), previous_year=previous)
+
+
+def _event_groups(
+    models: ReadModels, path: str, first: int, last: int, moment: str
+) -> dict[int, list[tuple[Any, ...]]]:
+    """The counted facts of the years, grouped in SQL: one row per kind of contribution."""
+    low, high = models.subtree_of_path(path)
+    known, known_params = knowledge(moment)
+    inside_before = "coalesce(scope_before >= ? AND scope_before < ?, FALSE)"
+    inside_after = "coalesce(scope_after >= ? AND scope_after < ?, FALSE)"
+    rows = models.store.fetchall(
+        f"SELECT substr(on_day, 1, 4), type, {inside_before}, {inside_after}, occupation, "
+        "years, count(*), sum(readmitted), sum(female), sum(youth_union), "
+        "sum(private_business_owner), sum(population_policy_violation), "
+        "sum(CASE WHEN dossier_on <= substr(on_day, 1, 4) || '-12-31' THEN 1 ELSE 0 END) "
+        f"FROM rm_events WHERE on_day >= ? AND on_day <= ? AND {known} "
+        "AND ((scope_before >= ? AND scope_before < ?) "
+        "OR (scope_after >= ? AND scope_after < ?)) "
+        "GROUP BY 1, 2, 3, 4, 5, 6",
+        (low, high, low, high, f"{first:04d}-01-01", year_end(last), *known_params,
+         low, high, low, high),
+    )  # fmt: skip
+    groups: dict[int, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        groups.setdefault(int(row[0]), []).append(row[1:])
+    return groups
+
+
+def _year(
+    org: str, year: int, label: str, counts_at: RosterCounts, groups: list[tuple[Any, ...]]
+) -> AnnualFigures:
+    end = year_end(year)
+    at_start = counts_at.members[year_end(year - 1)]
+    at_end = counts_at.members[end]
+    counts = dict.fromkeys(
+        ("admitted", "readmitted", "probation_completed", "transferred_in", "transferred_out",
+         "internal_moves", "badges_awarded", "expelled", "removed", "resigned", "died",
+         "admitted_with_dossier"),
+        0,
+    )  # fmt: skip
+    by = {"female": 0, "youth_union": 0, "private_business_owner": 0,
+          "population_policy_violation": 0}  # fmt: skip
+    occupations = dict.fromkeys(OCCUPATIONS, 0)
+    badges = {str(years): 0 for years in BADGE_MILESTONES}
+    for (
+        kind,
+        before,
+        after,
+        job,
+        years,
+        n,
+        readmitted,
+        female,
+        youth,
+        owner,
+        violation,
+        dossier,
+    ) in groups:
+        inside_before, inside_after = bool(before), bool(after)
+        name = kind.split(".", 1)[1]
+        if name == "admitted":
+            if not inside_after:
+                continue
+            counts["admitted"] += n
+            counts["readmitted"] += readmitted
+            by["female"] += female
+            by["youth_union"] += youth
+            by["private_business_owner"] += owner
+            by["population_policy_violation"] += violation
+            occupations[job] = occupations.get(job, 0) + n
+            counts["admitted_with_dossier"] += dossier
+        elif name == "transferred_in":
+            counts["transferred_in"] += n if inside_after and not inside_before else 0
+        elif name == "transferred_out":
+            if inside_before:
+                counts["internal_moves" if inside_after else "transferred_out"] += n
+        elif inside_before:
+            if name == "badge_awarded":
+                counts["badges_awarded"] += n
+                badges[str(years)] += n
+            else:
+                counts[name] += n
+    balance = (
+        at_start + counts["admitted"] + counts["transferred_in"] - counts["transferred_out"]
+        - counts["expelled"] - counts["removed"] - counts["resigned"] - counts["died"]
+    )  # fmt: skip
+    return AnnualFigures.model_construct(
+        org=org,
+        year=year,
+        known_at=label,
+        members_at_start=at_start,
+        members_at_end=at_end,
+        admitted=counts["admitted"],
+        readmitted=counts["readmitted"],
+        admitted_by=AdmittedBy.model_construct(
+            female=by["female"],
+            youth_union=by["youth_union"],
+            private_business_owner=by["private_business_owner"],
+            population_policy_violation=by["population_policy_violation"],
+            occupation=occupations,
+        ),
+        probation_completed=counts["probation_completed"],
+        transferred_in=counts["transferred_in"],
+        transferred_out=counts["transferred_out"],
+        internal_moves=counts["internal_moves"],
+        badges_awarded=counts["badges_awarded"],
+        badges_by_years=badges,
+        expelled=counts["expelled"],
+        removed=counts["removed"],
+        resigned=counts["resigned"],
+        died=counts["died"],
+        in_transit_at_end=counts_at.in_transit[end],
+        dossiers_recorded_at_end=counts_at.with_dossier[end],
+        admitted_with_dossier=counts["admitted_with_dossier"],
+        balanced=balance == at_end,
+    )
