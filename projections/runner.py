@@ -129,7 +129,12 @@ class ProjectionRunner:
 
     def behind(self) -> bool:
         """True when the log holds notifications not yet applied."""
-        return self.log.position() > self.position()
+        return self.lag() > 0
+
+    def lag(self) -> int:
+        """How many notifications the log holds beyond the last one applied (an upper bound:
+        PostgreSQL's ids can have gaps)."""
+        return max(0, self.log.position() - self.position())
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Apply every pending notification; return how many were applied."""

@@ -225,9 +225,24 @@ def read_models(db: str | None) -> Iterator[ReadModels]:
     apply many batches; the query's own catch-up then finds nothing to do)."""
     with open_ledger(db) as ledger:
         models = ledger.models
+        lag = models.runner.lag()
+        if lag >= SHOW_CATCH_UP:
+            typer.echo(
+                f"ledger: bringing the read models up to date ({lag:,} new events)…", err=True
+            )
         with batch_work() as after_batch:
-            models.fresh(after_batch(lambda n: None))
+            if lag >= SHOW_CATCH_UP:
+                from api.cli.render import progress
+
+                with progress(lag, "read models", "events") as advance:
+                    models.fresh(after_batch(advance))
+            else:
+                models.fresh(after_batch(lambda n: None))
         yield models
+
+
+SHOW_CATCH_UP = 5_000
+"""A catch-up of this many events or more is announced and shows progress on stderr."""
 
 
 def answer(query: Any) -> Any:

@@ -18,7 +18,7 @@ MAX_REJECTS_SHOWN = 20
 
 
 @contextmanager
-def progress(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
+def progress(total: int | None, label: str, unit: str = "lines") -> Iterator[Callable[[int], None]]:
     """Yield ``advance(n)``; shows a bar on a terminal, a line every ~10 % in a log."""
     if sys.stderr.isatty():
         from rich.console import Console
@@ -48,7 +48,7 @@ def progress(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
             next_report += step
             rate = done / max(time.monotonic() - started, 1e-9)
             of = f"/{total}" if total else ""
-            print(f"{label}: {done}{of} lines ({rate:,.0f}/s)", file=sys.stderr, flush=True)
+            print(f"{label}: {done}{of} {unit} ({rate:,.0f}/s)", file=sys.stderr, flush=True)
 
     yield advance
 

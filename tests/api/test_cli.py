@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -291,3 +292,20 @@ def test_ledger_member_without_json_prints_readable_text(tmp_path: Path) -> None
     assert not result.stdout.lstrip().startswith("{")
     assert "m1" in result.stdout and "official" in result.stdout and "c1" in result.stdout
     assert "prob-m1" in result.stdout
+
+
+def test_the_first_read_after_a_large_import_says_it_is_catching_up(tmp_path: Path) -> None:
+    # import stores facts only; the first read derives them, and says so on stderr when
+    # there are many (a silent wait of tens of seconds looks like a hang).
+    facts: list[dict[str, Any] | str] = [org("hp", None), org("c1", "hp")]
+    facts += [admitted(f"m{i}", "c1", "2020-03-01", id=f"adm-{i}") for i in range(5_000)]
+    history = write_lines(tmp_path / "many.jsonl", facts)
+    url = f"sqlite:///{tmp_path / 'many.db'}"
+    assert ledger("import", str(history), "--db", url).exit_code == 0
+    command = [sys.executable, "-m", "api.cli", "roster", "c1", "--as-of", "2021-01-01"]
+    first = subprocess.run([*command, "--db", url], capture_output=True, text=True, check=False)
+    assert first.returncode == 0, first.stderr
+    assert "bringing the read models up to date (5,002 new events)" in first.stderr
+    assert ": 5000 members" in first.stdout
+    again = subprocess.run([*command, "--db", url], capture_output=True, text=True, check=False)
+    assert again.returncode == 0 and again.stderr == ""
