@@ -22,6 +22,12 @@ demo: $(STAMP)
 	@echo
 	$(BIN)/ledger report quality hp --as-of 2022-01-31 --db sqlite:///$(DEMO_DB) --out demo-quality.txt
 	@head -20 demo-quality.txt
+	@echo
+	@echo "Next, try these on the demo database (README.md, 'Using it', has more):"
+	@echo "  export LEDGER_DATABASE_URL=sqlite:///$(DEMO_DB)"
+	@echo "  $(BIN)/ledger member hp-m0000404 --as-of 2021-12-31 --known-at 2022-01-15   # a death reported late"
+	@echo "  $(BIN)/ledger roster hp.d18 --as-of 2021-12-31 --lang en                   # a committee's roster"
+	@echo "  $(BIN)/ledger report diff hp --year 2021 --known-at 2022-01-15             # the auditor's question"
 
 example: $(STAMP)
 	rm -f example.db example.db-wal example.db-shm example.db.lock
