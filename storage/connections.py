@@ -32,9 +32,16 @@ def connect_sqlite(database: Database) -> sqlite3.Connection:
     Its writes (the read models: derived and rebuildable) use ``synchronous=NORMAL``: a power
     cut may cost their last batch, which the runner redoes, never their consistency. The
     event log's own connections keep full sync.
+
+    The connection may move between threads (the HTTP API's pool lends a ledger to one request
+    at a time, on whichever worker thread runs it); it is never used by two at once.
     """
     connection = sqlite3.connect(
-        database.env["SQLITE_DBNAME"], uri=True, isolation_level=None, timeout=30
+        database.env["SQLITE_DBNAME"],
+        uri=True,
+        isolation_level=None,
+        timeout=30,
+        check_same_thread=False,
     )
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
