@@ -63,9 +63,15 @@ class ImportSummary:
         }
 
 
-def record_fact(app: LedgerApplication, fact: dict[str, Any] | str | bytes) -> Outcome:
-    """Record one fact (a decoded JSON object or one JSON line); raise LedgerError if refused."""
-    parsed = parse_object(fact) if isinstance(fact, dict) else parse_line(fact)
+def record_fact(
+    app: LedgerApplication, fact: dict[str, Any] | str | bytes | ParsedFact
+) -> Outcome:
+    """Record one fact (a decoded JSON object, one JSON line, or a fact already parsed);
+    raise LedgerError if refused."""
+    if isinstance(fact, ParsedFact):
+        parsed = fact
+    else:
+        parsed = parse_object(fact) if isinstance(fact, dict) else parse_line(fact)
     with app.writing():
         for attempt in range(COMMIT_ATTEMPTS):
             batch = _Batch(app, [parsed])

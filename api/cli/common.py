@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from api.bootstrap import Ledger
 from api.cli import exports, files
-from api.cli.timeparse import parse_day, parse_known_at
+from api.timeparse import parse_day, parse_known_at
 from api.settings import Settings
 from commands.application import local_now
 from ledger.errors import LedgerError
