@@ -78,7 +78,7 @@ class TokenStore:
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         if self.database.is_postgres:
-            cursor = self._pg.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
+            cursor = self._pg.execute(sql.replace("?", "%s"), params)
             return list(cursor.fetchall()) if cursor.description else []
         return self._sqlite.execute(sql, params).fetchall()
 
