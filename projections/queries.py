@@ -19,6 +19,8 @@ from projections.reports.annual import AnnualReport
 from projections.reports.annual import annual as annual_of
 from projections.reports.badges import BadgesDue
 from projections.reports.badges import badges_due as badges_due_of
+from projections.reports.diff import AnnualDiff
+from projections.reports.diff import annual_diff as annual_diff_of
 from projections.reports.member import MemberView
 from projections.reports.member import member as member_of
 from projections.reports.quality import QualityReport
@@ -93,6 +95,19 @@ class ReadModels:
     def annual(self, org: str, *, year: int, known_at: datetime | None, label: str) -> AnnualReport:
         """The annual report of SPEC §4 for the subtree of ``org`` and ``year``."""
         return annual_of(self, org, year, _known(known_at), label)
+
+    def annual_diff(
+        self,
+        org: str,
+        *,
+        year: int,
+        then: datetime,
+        now: datetime | None,
+        then_label: str,
+        now_label: str,
+    ) -> AnnualDiff:
+        """The auditor's diff of SPEC §5: the annual report known ``then`` against ``now``."""
+        return annual_diff_of(self, org, year, then, now, then_label, now_label)
 
     def member(
         self, member_id: str, *, as_of: date, known_at: datetime | None, label: str

@@ -12,6 +12,7 @@ import sys
 
 import typer
 
+from api.cli import diff as diff  # registers ``ledger report diff``
 from api.cli import reads, records, workers
 from api.cli.common import app, fail
 from ledger.errors import LedgerError

@@ -111,60 +111,77 @@ def _event_groups(
     return groups
 
 
+EVENT_FIGURES = (
+    "admitted", "readmitted", "probation_completed", "transferred_in", "transferred_out",
+    "internal_moves", "badges_awarded", "expelled", "removed", "resigned", "died",
+    "admitted_with_dossier",
+    "admitted_by.female", "admitted_by.youth_union", "admitted_by.private_business_owner",
+    "admitted_by.population_policy_violation",
+    *(f"admitted_by.occupation.{job}" for job in OCCUPATIONS),
+    *(f"badges_by_years.{years}" for years in BADGE_MILESTONES),
+)  # fmt: skip
+"""The figures the year's counted facts add to (dotted keys of the report), zeros included."""
+
+
+def contributions(
+    kind: str,
+    inside_before: bool,
+    inside_after: bool,
+    job: str | None,
+    years: int | None,
+    n: int,
+    readmitted: int,
+    female: int,
+    youth: int,
+    owner: int,
+    violation: int,
+    dossier: int,
+) -> list[tuple[str, int]]:
+    """What ``n`` counted facts of one kind add to each figure (dotted keys), for a subtree.
+
+    The one place of the counting rules: ``inside_before`` / ``inside_after`` say whether the
+    member was in the subtree's roster just before / after the fact (before a death, for a
+    posthumous badge); the flags are sums over the ``n`` facts (each 0 or 1 for one fact).
+    """
+    name = kind.split(".", 1)[1]
+    if name == "admitted":
+        if not inside_after:
+            return []
+        return [
+            ("admitted", n),
+            ("readmitted", readmitted),
+            ("admitted_by.female", female),
+            ("admitted_by.youth_union", youth),
+            ("admitted_by.private_business_owner", owner),
+            ("admitted_by.population_policy_violation", violation),
+            (f"admitted_by.occupation.{job}", n),
+            ("admitted_with_dossier", dossier),
+        ]
+    if name == "transferred_in":
+        return [("transferred_in", n)] if inside_after and not inside_before else []
+    if name == "transferred_out":
+        if not inside_before:
+            return []
+        return [("internal_moves" if inside_after else "transferred_out", n)]
+    if not inside_before:
+        return []
+    if name == "badge_awarded":
+        return [("badges_awarded", n), (f"badges_by_years.{years}", n)]
+    return [(name, n)]
+
+
 def _year(
     org: str, year: int, label: str, counts_at: RosterCounts, groups: list[tuple[Any, ...]]
 ) -> AnnualFigures:
     end = year_end(year)
     at_start = counts_at.members[year_end(year - 1)]
     at_end = counts_at.members[end]
-    counts = dict.fromkeys(
-        ("admitted", "readmitted", "probation_completed", "transferred_in", "transferred_out",
-         "internal_moves", "badges_awarded", "expelled", "removed", "resigned", "died",
-         "admitted_with_dossier"),
-        0,
-    )  # fmt: skip
-    by = {"female": 0, "youth_union": 0, "private_business_owner": 0,
-          "population_policy_violation": 0}  # fmt: skip
-    occupations = dict.fromkeys(OCCUPATIONS, 0)
-    badges = {str(years): 0 for years in BADGE_MILESTONES}
-    for (
-        kind,
-        before,
-        after,
-        job,
-        years,
-        n,
-        readmitted,
-        female,
-        youth,
-        owner,
-        violation,
-        dossier,
-    ) in groups:
-        inside_before, inside_after = bool(before), bool(after)
-        name = kind.split(".", 1)[1]
-        if name == "admitted":
-            if not inside_after:
-                continue
-            counts["admitted"] += n
-            counts["readmitted"] += readmitted
-            by["female"] += female
-            by["youth_union"] += youth
-            by["private_business_owner"] += owner
-            by["population_policy_violation"] += violation
-            occupations[job] = occupations.get(job, 0) + n
-            counts["admitted_with_dossier"] += dossier
-        elif name == "transferred_in":
-            counts["transferred_in"] += n if inside_after and not inside_before else 0
-        elif name == "transferred_out":
-            if inside_before:
-                counts["internal_moves" if inside_after else "transferred_out"] += n
-        elif inside_before:
-            if name == "badge_awarded":
-                counts["badges_awarded"] += n
-                badges[str(years)] += n
-            else:
-                counts[name] += n
+    counts = dict.fromkeys(EVENT_FIGURES, 0)
+    for kind, before, after, job, years, *sums in groups:
+        for key, amount in contributions(kind, bool(before), bool(after), job, years, *sums):
+            counts[key] = counts.get(key, 0) + amount
+    occupations = _under(counts, "admitted_by.occupation.")
+    badges = _under(counts, "badges_by_years.")
     balance = (
         at_start + counts["admitted"] + counts["transferred_in"] - counts["transferred_out"]
         - counts["expelled"] - counts["removed"] - counts["resigned"] - counts["died"]
@@ -178,10 +195,10 @@ def _year(
         admitted=counts["admitted"],
         readmitted=counts["readmitted"],
         admitted_by=AdmittedBy.model_construct(
-            female=by["female"],
-            youth_union=by["youth_union"],
-            private_business_owner=by["private_business_owner"],
-            population_policy_violation=by["population_policy_violation"],
+            female=counts["admitted_by.female"],
+            youth_union=counts["admitted_by.youth_union"],
+            private_business_owner=counts["admitted_by.private_business_owner"],
+            population_policy_violation=counts["admitted_by.population_policy_violation"],
             occupation=occupations,
         ),
         probation_completed=counts["probation_completed"],
@@ -199,3 +216,8 @@ def _year(
         admitted_with_dossier=counts["admitted_with_dossier"],
         balanced=balance == at_end,
     )
+
+
+def _under(counts: dict[str, int], prefix: str) -> dict[str, int]:
+    """The counts whose key starts with ``prefix``, without it (in the order of ``counts``)."""
+    return {key[len(prefix) :]: n for key, n in counts.items() if key.startswith(prefix)}
