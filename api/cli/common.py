@@ -22,8 +22,8 @@ from pydantic import BaseModel
 
 from api.bootstrap import Ledger
 from api.cli import exports, files
-from api.timeparse import parse_day, parse_known_at
 from api.settings import Settings
+from api.timeparse import parse_day, parse_known_at
 from commands.application import local_now
 from ledger.errors import LedgerError
 from projections.queries import ReadModels
