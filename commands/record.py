@@ -63,9 +63,7 @@ class ImportSummary:
         }
 
 
-def record_fact(
-    app: LedgerApplication, fact: dict[str, Any] | str | bytes | ParsedFact
-) -> Outcome:
+def record_fact(app: LedgerApplication, fact: dict[str, Any] | str | bytes | ParsedFact) -> Outcome:
     """Record one fact (a decoded JSON object, one JSON line, or a fact already parsed);
     raise LedgerError if refused."""
     if isinstance(fact, ParsedFact):
