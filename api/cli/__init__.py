@@ -12,11 +12,11 @@ import sys
 
 import typer
 
-from api.cli import reads, records, workers
+from api.cli import directory, reads, records, workers
 from api.cli.common import app, fail
 from ledger.errors import LedgerError
 
-__all__ = ["app", "main", "reads", "records", "workers"]
+__all__ = ["app", "directory", "main", "reads", "records", "workers"]
 
 
 def main() -> None:
