@@ -152,11 +152,13 @@ class LogChanges:
         executemany(
             f"UPDATE {log} SET retracted = 1 WHERE fact_id = ?", [(t,) for t in self.targets]
         )
-        # A retraction concerns the orgs of the fact it retracts.
+        # A retraction concerns the orgs of the fact it retracts (fact ids are unique; the
+        # LIMIT keeps a damaged log from failing the batch).
+        target = f"SELECT t.{{}} FROM {log} t WHERE t.fact_id = ? ORDER BY t.position LIMIT 1"
         executemany(
-            f"UPDATE {log} SET org = (SELECT t.org FROM {log} t WHERE t.fact_id = ?), "
-            f"path_a = (SELECT t.path_a FROM {log} t WHERE t.fact_id = ?), "
-            f"path_b = (SELECT t.path_b FROM {log} t WHERE t.fact_id = ?) WHERE position = ?",
+            f"UPDATE {log} SET org = ({target.format('org')}), "
+            f"path_a = ({target.format('path_a')}), path_b = ({target.format('path_b')}) "
+            "WHERE position = ?",
             [(row[13], row[13], row[13], row[0]) for row in self.rows if row[13] is not None],
         )
         executemany(

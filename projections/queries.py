@@ -118,8 +118,11 @@ class ReadModels:
 
     # --- the directory: names, the org tree, member search, the fact log -------------------
 
-    def names(self, *, orgs: Iterable[str] = (), members: Iterable[str] = ()) -> Names:
-        """The names of the given orgs and members, for text and spreadsheets."""
+    def names(
+        self, *, orgs: Iterable[str | None] = (), members: Iterable[str | None] = ()
+    ) -> Names:
+        """The names of the given orgs and members (None and unknown ids are skipped), in two
+        queries, for text and spreadsheets."""
         return names_of(self, orgs, members)
 
     def orgs(

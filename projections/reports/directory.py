@@ -21,7 +21,7 @@ MAX_LIMIT = 10_000
 """The most members a search lists."""
 
 
-def names(models: ReadModels, orgs: Iterable[str], members: Iterable[str]) -> Names:
+def names(models: ReadModels, orgs: Iterable[str | None], members: Iterable[str | None]) -> Names:
     """The names of the given orgs and members (an id without a name is left out)."""
     models.fresh()
     return Names(
@@ -33,7 +33,7 @@ def names(models: ReadModels, orgs: Iterable[str], members: Iterable[str]) -> Na
 
 
 def _lookup(
-    models: ReadModels, select: str, key: str, ids: Iterable[str], extra: str = ""
+    models: ReadModels, select: str, key: str, ids: Iterable[str | None], extra: str = ""
 ) -> dict[str, str]:
     wanted = sorted({i for i in ids if isinstance(i, str)})
     found: dict[str, str] = {}

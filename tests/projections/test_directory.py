@@ -111,7 +111,9 @@ def test_search_key_folds_vietnamese_accents_and_d_with_stroke() -> None:
 def test_names_come_from_admissions_arrivals_and_org_renames(
     recorded: list[dict[str, Any]], models: ReadModels
 ) -> None:
-    names = models.names(orgs=["hp", "d2", "nope"], members=["m1", "m2", "m4", "m5", "x"])
+    names = models.names(
+        orgs=["hp", "d2", "nope", None], members=["m1", "m2", "m4", "m5", "x", None]
+    )
     assert names.org("hp") == "Thành ủy Hải Phòng"
     assert names.org("d2") == "Quận ủy Lê Chân (mới)"  # renamed
     assert names.org("nope") == ""
