@@ -17,7 +17,7 @@ from eventsourcing.persistence import Notification
 
 from ledger import facts as ft
 from ledger.facts import Fact
-from projections.derive import UNDECODABLE
+from projections.derive import UNDECODABLE, readable_text
 from projections.store import utc_text
 
 LOG_COLUMNS = (
@@ -72,6 +72,8 @@ class LogChanges:
             on, recorded_at = event.on.isoformat(), event.recorded_at
             utc_text(recorded_at)
             recorded_at.isoformat()
+            if not isinstance(event.fact_id, str):
+                return
         except Exception:
             return
         source = (notification.id, str(notification.originator_id), notification.originator_version)
@@ -105,7 +107,7 @@ class LogChanges:
             person = fact.data.get("person") if fact.type in NAMED else None
             given = person.get("name") if isinstance(person, dict) else None
             if isinstance(given, str) and given:
-                name = given
+                name = readable_text(given)
             to_org = fact.data.get("to_org") if fact.type == ft.TRANSFERRED_OUT else None
             fact_org = None if fact.type == ft.RETRACTED else org
             path_b = path(to_org) if isinstance(to_org, str) else path(fact_org)
