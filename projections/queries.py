@@ -8,7 +8,7 @@ run right after an import sees it, whichever process imported.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,8 +21,14 @@ from projections.reports.badges import BadgesDue
 from projections.reports.badges import badges_due as badges_due_of
 from projections.reports.diff import AnnualDiff
 from projections.reports.diff import annual_diff as annual_diff_of
+from projections.reports.directory import MemberSearch
+from projections.reports.directory import names as names_of
+from projections.reports.directory import search as search_of
+from projections.reports.facts import FactLog, fact_log
 from projections.reports.member import MemberView
 from projections.reports.member import member as member_of
+from projections.reports.names import Names
+from projections.reports.orgs import OrgTree, org_tree
 from projections.reports.quality import QualityReport
 from projections.reports.quality import quality as quality_of
 from projections.reports.roster import Roster
@@ -124,6 +130,40 @@ class ReadModels:
     ) -> QualityReport:
         """The data-quality report of SPEC §4."""
         return quality_of(self, org, as_of, _known(known_at), label)
+
+    # --- the directory: names, the org tree, member search, the fact log -------------------
+
+    def names(
+        self, *, orgs: Iterable[str | None] = (), members: Iterable[str | None] = ()
+    ) -> Names:
+        """The names of the given orgs and members (None and unknown ids are skipped), in two
+        queries, for text and spreadsheets."""
+        return names_of(self, orgs, members)
+
+    def orgs(
+        self, org: str | None, *, as_of: date, known_at: datetime | None, label: str
+    ) -> OrgTree:
+        """The org tree under ``org`` (every tree when None) with roster counts on ``as_of``."""
+        return org_tree(self, org, as_of, _known(known_at), label)
+
+    def members(self, name: str, *, limit: int = 50) -> MemberSearch:
+        """Members whose name contains ``name``, accents and case aside."""
+        return search_of(self, name, limit)
+
+    def facts(
+        self,
+        *,
+        member: str | None = None,
+        org: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        types: Iterable[str] | None = None,
+        limit: int | None = None,
+    ) -> FactLog:
+        """The fact log of SPEC §5, filtered."""
+        return fact_log(
+            self, member=member, org=org, since=since, until=until, types=types, limit=limit
+        )
 
     # --- the shared queries of the reports -------------------------------------------------
 

@@ -39,6 +39,7 @@ from projections.derive import (
     readable_text,
     row_key,
 )
+from projections.logrows import LogChanges
 from projections.store import EARLIEST_TIME, OPEN_TIME, TABLES, Store, utc_text
 from storage.cache import LRUCache
 from storage.event_log import EventLog
@@ -88,6 +89,7 @@ class Changes:
     inserts: dict[str, list[tuple[Any, ...]]] = field(
         default_factory=lambda: {t: [] for t in TABLE_OF.values()}
     )
+    log: LogChanges = field(default_factory=LogChanges)
 
 
 class ProjectionRunner:
@@ -221,8 +223,10 @@ class ProjectionRunner:
         for key, notes in in_batch.items():
             # (A member whose earlier events are missing from the log goes on from nothing.)
             base = bases.get(key) or _Derivation(None, 0, [], EMPTY)
-            member, facts = self._member_facts(notes, base.facts)
+            sources: list[tuple[int, str, int]] = []
+            member, facts = self._member_facts(notes, base.facts, sources)
             member = base.member or member or key.hex
+            changes.log.add_member_facts(member, facts, len(base.facts), sources, self._path)
             derived = self._member_changes(member, facts, base, changes)
             self._derived.remember(
                 key, _Derivation(member, notes[-1].originator_version, facts, derived)
@@ -230,10 +234,14 @@ class ProjectionRunner:
         return changes
 
     def _member_facts(
-        self, items: Sequence[StoredEvent], before: list[Fact]
+        self,
+        items: Sequence[StoredEvent],
+        before: list[Fact],
+        sources: list[tuple[int, str, int]] | None = None,
     ) -> tuple[str | None, list[Fact]]:
         """``before`` followed by the facts of a member's stored events, and the member's id
-        when an opening event among them names it.
+        when an opening event among them names it; ``sources`` gets each new fact's
+        notification id, aggregate id and version (``items`` being notifications then).
 
         An event that cannot be decoded into a fact becomes a placeholder that the derivation
         quarantines, instead of failing the batch.
@@ -252,6 +260,9 @@ class ProjectionRunner:
             except Exception as err:  # the read side never raises on what the log holds
                 fact = _undecodable(item, err, len(facts), facts[-1] if facts else None)
             facts.append(fact)
+            if sources is not None:
+                note: Any = item
+                sources.append((note.id, str(item.originator_id), item.originator_version))
         return member, facts
 
     def write(self, changes: Changes, position: int) -> None:
@@ -273,6 +284,7 @@ class ProjectionRunner:
             )
         for table, rows in changes.inserts.items():
             self.store.executemany(self._inserts[table], rows)
+        changes.log.write(self.store.executemany, self.suffix)
         self.store.execute(
             "UPDATE rm_tracking SET position = ? WHERE name = ?", (position, self.name)
         )
@@ -324,6 +336,8 @@ class ProjectionRunner:
             changes.org_statements.extend(self._org_statements(event))
         except Exception as err:  # the read side never raises on what the log holds
             changes.org_statements.append(self._org_unreadable(notification, event, err))
+        if isinstance(event, FactEvent):  # in the fact log even when it cannot be applied
+            changes.log.add_org_fact(notification, event, self._path)
 
     def _org_statements(self, event: Any) -> list[tuple[str, tuple[Any, ...]]]:
         kind = event.fact_type
@@ -388,6 +402,13 @@ class ProjectionRunner:
             f"INSERT INTO rm_unreadable{self.suffix} VALUES ('', ?, ?, ?, ?, ?, ?, ?)",
             (row_key(row), *row, since, OPEN_TIME),
         )
+
+    def _path(self, org: str | None) -> str | None:
+        """The org's path, or None when the read models do not know it."""
+        try:
+            return self.path_of(org) if org is not None else None
+        except LookupError:
+            return None
 
     def path_of(self, org: str) -> str:
         """The materialised path of an org ("/hp/d01/c01/")."""

@@ -68,6 +68,18 @@ TABLES: dict[str, str] = {
         "member TEXT NOT NULL, row_key BIGINT NOT NULL, fact_id TEXT, org TEXT, scope TEXT, "
         "detail TEXT NOT NULL, known_from TEXT NOT NULL, known_to TEXT NOT NULL"
     ),
+    # Each member's name as last given (admission or arrival) with its accent-folded search
+    # key, and the org an admission or arrival last placed it in.
+    "rm_members": "member TEXT PRIMARY KEY, name TEXT, search_key TEXT, org TEXT",
+    # The fact log: every stored fact in commit order (position = notification id), the event
+    # that holds it (originator, version), the member and orgs it concerns (paths a and b: the
+    # member's org, or the destination of a transfer out) and whether it has been retracted.
+    "rm_log": (
+        "position BIGINT NOT NULL, originator TEXT NOT NULL, version INTEGER NOT NULL, "
+        "fact_id TEXT NOT NULL, type TEXT NOT NULL, member TEXT, org TEXT, path_a TEXT, "
+        "path_b TEXT, on_day TEXT NOT NULL, recorded_utc TEXT NOT NULL, "
+        "recorded_at TEXT NOT NULL, retracted INTEGER NOT NULL, target TEXT"
+    ),
     # Head counts declared by hand (organization.count_declared), for reconciliation.
     "rm_counts": (
         "org TEXT NOT NULL, fact_id TEXT NOT NULL, on_day TEXT NOT NULL, count INTEGER NOT NULL, "
@@ -94,6 +106,17 @@ INDEXES: dict[str, list[str]] = {
     "rm_states": ["member, valid_from", "member, known_to"],
     "rm_facts": ["member, on_day, seq", "member, known_to", "on_day, known_to"],
     "rm_counts": ["org, on_day"],
+    # Search results come in key order: walking this index stops after the first matches.
+    "rm_members": ["search_key, member"],
+    # The log is listed in recording order (recorded_utc, then position).
+    "rm_log": [
+        "recorded_utc, position",
+        "member, recorded_utc, position",
+        "fact_id",
+        # A subtree over a recording window: a range of paths, then of recording times.
+        "path_a, recorded_utc",
+        "path_b, recorded_utc",
+    ],
     "rm_unreadable": ["member, known_to"],
 }
 
@@ -101,7 +124,7 @@ TRACKING = (
     "CREATE TABLE IF NOT EXISTS rm_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 )
 
-LAYOUT_VERSION = 4
+LAYOUT_VERSION = 5
 """Bumped whenever the read-model tables change shape. Read models are disposable: a database
 whose tables have another layout gets them dropped and re-derived from the event log."""
 

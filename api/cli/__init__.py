@@ -12,12 +12,11 @@ import sys
 
 import typer
 
-from api.cli import diff as diff  # registers ``ledger report diff``
-from api.cli import reads, records, workers
+from api.cli import diff, directory, reads, records, workers
 from api.cli.common import app, fail
 from ledger.errors import LedgerError
 
-__all__ = ["app", "main", "reads", "records", "workers"]
+__all__ = ["app", "diff", "directory", "main", "reads", "records", "workers"]
 
 
 def main() -> None:
