@@ -19,7 +19,7 @@ from api.cli.common import (
     read_models,
     when,
 )
-from api.cli.timeparse import parse_day, parse_known_at
+from api.timeparse import parse_day, parse_known_at
 from commands.application import local_now
 from projections.reports.directory import MAX_LIMIT, MemberSearch
 from projections.reports.facts import FactLog
