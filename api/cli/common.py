@@ -1,6 +1,13 @@
 """What every ``ledger`` command shares: the Typer apps, the common options, opening the
 ledger through the bootstrap, the checks on output paths, the dates and times users type,
-and the way errors become messages."""
+and the way errors become messages.
+
+Start-up is most of a query's time, so this module and the command modules import only what
+every command needs; the rest is imported by the command that uses it: the bootstrap (and with
+it the event store and the read models) when a command opens the ledger, the write side by
+``import`` and ``demo``, psycopg only for a PostgreSQL URL, rich only for a progress bar on a
+terminal, openpyxl only for ``--format xlsx`` (docs/operations.md, start-up).
+"""
 
 from __future__ import annotations
 
@@ -12,50 +19,95 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import orjson
-import psycopg
 import typer
-from eventsourcing.persistence import PersistenceError
 
-from api.bootstrap import Ledger
-from api.cli import exports, files
 from api.cli.timeparse import parse_day, parse_known_at
 from api.settings import Settings
-from commands.application import local_now
+from commands.clock import local_now
 from ledger.errors import LedgerError
-from projections.queries import ReadModels
-from projections.store import NotMigrated
 from storage.urls import Database, database_files, parse_database_url, redacted_url, scrubbed
 
+if TYPE_CHECKING:
+    from api.bootstrap import Ledger
+    from projections.queries import ReadModels
+
+PROGRAM = "ledger"
+DISTRIBUTION = "membership-ledger"
+
+
+def print_version(asked: bool) -> None:
+    """``--version``: the installed package's version, from its metadata."""
+    if not asked:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        number = version(DISTRIBUTION)
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        number = "(version unknown: the package is not installed)"
+    typer.echo(f"{PROGRAM} {number}")
+    raise typer.Exit()
+
+
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
-    name="ledger",
+    name=PROGRAM,
     help="Event-sourced membership ledger: record facts, read rosters and reports.",
+    epilog="Example: ledger member hp-m0000334 --as-of 2022-01-15 --db sqlite:///demo.db",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    context_settings=HELP_OPTIONS,
+    # Plain help and error messages: rich formatting would load rich on every --help and
+    # every usage error (a third of a second); rich stays for the progress bar on a terminal.
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def ledger_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Event-sourced membership ledger: record facts, read rosters and reports."""
+
 
 DbOption = Annotated[
     str | None,
     typer.Option(
-        "--db", help="Database URL (default: $LEDGER_DATABASE_URL or sqlite:///ledger.db)."
+        "--db",
+        metavar="URL",
+        help="Database URL (default: $LEDGER_DATABASE_URL or sqlite:///ledger.db).",
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON of SPEC §4/§5.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 FormatOption = Annotated[
     str,
-    typer.Option("--format", help="text (default), csv or xlsx (xlsx needs --out)."),
+    typer.Option("--format", metavar="text|csv|xlsx", help="Output format (xlsx needs --out)."),
 ]
 OutOption = Annotated[
-    Path | None, typer.Option("--out", help="Write the report to this file instead of stdout.")
+    Path | None,
+    typer.Option("--out", metavar="FILE", help="Write the report to this file instead of stdout."),
 ]
-AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Date (default: today).")]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", metavar="DATE", help="Date (default: today).")
+]
 KnownAtOption = Annotated[
     str | None,
     typer.Option(
         "--known-at",
+        metavar="TIME",
         help="Use only what was recorded by this time (ISO date-time; a date means its end).",
     ),
 ]
@@ -66,7 +118,19 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-DATABASE_ERRORS = (PersistenceError, sqlite3.Error, psycopg.Error)
+def database_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
+    """The exceptions a database failure raises, among the drivers this process has loaded
+    (and ``also``).
+
+    Looked up when an error is being handled: a driver that raised it is loaded by then, and
+    naming psycopg's errors must not load psycopg for a SQLite database.
+    """
+    errors: list[type[Exception]] = [sqlite3.Error, *also]
+    for module, name in (("eventsourcing.persistence", "PersistenceError"), ("psycopg", "Error")):
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            errors.append(getattr(loaded, name))
+    return tuple(errors)
 
 
 @contextmanager
@@ -74,6 +138,9 @@ def open_ledger(db: str | None, *, migrate: bool = False, create: bool = False) 
     """The ledger at ``db``, for writing (``migrate``: tables created or upgraded) or for
     reading (no DDL; the read models must be there). A SQLite file must exist unless the
     command ``create``s it (import, demo, migrate)."""
+    from api.bootstrap import Ledger
+    from projections.store import NotMigrated
+
     url = db or Settings().database_url
     try:
         database = parse_database_url(url)
@@ -83,11 +150,13 @@ def open_ledger(db: str | None, *, migrate: bool = False, create: bool = False) 
         require_existing(database)
     try:
         ledger = Ledger(url, migrate=migrate or create)
-    except (*DATABASE_ERRORS, OSError) as err:
+    except NotMigrated as err:
+        fail(str(err))
+    except database_errors(OSError) as err:
         fail(f"cannot open the database {redacted_url(url)}: {scrubbed(str(err), url)}")
     try:
         yield ledger
-    except DATABASE_ERRORS as err:  # lost connection, read-only or full disk, corrupt file…
+    except database_errors() as err:  # lost connection, read-only or full disk, corrupt file…
         fail(f"database error ({redacted_url(url)}): {scrubbed(str(err), url)}")
     except NotMigrated as err:
         fail(str(err))
@@ -130,6 +199,8 @@ def output_path(path: Path | None, option: str, db: str | None, *inputs: Path) -
     """``path`` once it is safe to write (see ``files.check_output``)."""
     if path is None:
         return None
+    from api.cli import files
+
     try:
         return files.check_output(path, protected_files(db, *inputs), option)
     except files.OutputRefused as err:
@@ -167,7 +238,11 @@ def print_json(payload: Any) -> None:
 
 
 report_app = typer.Typer(
-    help="Reports: annual statistics, badges due, data quality.", no_args_is_help=True
+    help="Reports: annual statistics, badges due, data quality.",
+    epilog="Example: ledger report annual hp --year 2021",
+    no_args_is_help=True,
+    context_settings=HELP_OPTIONS,
+    rich_markup_mode=None,
 )
 app.add_typer(report_app, name="report")
 
@@ -188,6 +263,8 @@ def emit(
     out: Path | None,
     as_text: Callable[[dict[str, Any]], str],
 ) -> None:
+    from api.cli import exports, files
+
     if fmt == "xlsx":
         assert out is not None
         with files.replaced(out, "wb") as stream:

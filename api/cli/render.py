@@ -7,9 +7,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from commands.record import ImportSummary
+if TYPE_CHECKING:  # the write side is loaded by the commands that write, not by every command
+    from commands.record import ImportSummary
 
 MAX_REJECTS_SHOWN = 20
 
