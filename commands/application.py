@@ -66,7 +66,7 @@ class LedgerApplication(Application[UUID]):
     @property
     def event_log(self) -> EventLog:
         """The event log as the read side reads it (``log`` is the library's own)."""
-        return EventLog(self.database, self.keys, self.mapper)
+        return EventLog(self.database, lambda: (self.keys, self.mapper))
 
     @property
     def keys(self) -> LedgerSQLiteRecorder | LedgerPostgresRecorder:

@@ -15,10 +15,8 @@ import orjson
 
 from ledger.dates import party_age_years
 from ledger.errors import UnknownOrg
-from ledger.events import FactEvent, member_uuid
 from ledger.facts import BADGE_MILESTONES, OCCUPATIONS
 from projections import quality
-from projections.member_view import member_view
 from projections.runner import ProjectionRunner
 from projections.store import EVERYTHING, Store, knowledge, utc_text
 from storage.event_log import EventLog
@@ -379,6 +377,9 @@ def member_report(
 
     The reference the read model's ``ReadModels.member`` is checked against.
     """
+    from ledger.events import FactEvent, member_uuid  # the library's: not for every query
+    from projections.member_view import member_view
+
     events = [log.decode(item) for item in log.events_of([member_uuid(member)])]
     facts = [e.to_fact(i) for i, e in enumerate(e for e in events if isinstance(e, FactEvent))]
     return member_view(member, facts, as_of=as_of, known_at=known_at, known_at_label=label)

@@ -12,12 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, StoredEvent
-
-from ledger.events import FactEvent
 from ledger.facts import (
     FIRST_DAY,
     MAX_COUNT,
@@ -41,7 +38,10 @@ from projections.derive import (
 )
 from projections.store import EARLIEST_TIME, OPEN_TIME, TABLES, Store, utc_text
 from storage.cache import LRUCache
-from storage.event_log import EventLog
+from storage.event_log import EventLog, position_query
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import Notification, StoredEvent
 
 NAME = "read_models"
 BATCH_SIZE = 10_000
@@ -115,21 +115,35 @@ class ProjectionRunner:
             )
             for table, cols in COLUMNS.items()
         }
-        store.execute(
-            "INSERT INTO rm_tracking (name, position) VALUES (?, 0) ON CONFLICT DO NOTHING",
-            (self.name,),
-        )
+        if self._tracked() is None:  # a reader finds it there: it need not write to read
+            store.execute(
+                "INSERT INTO rm_tracking (name, position) VALUES (?, 0) ON CONFLICT DO NOTHING",
+                (self.name,),
+            )
 
     # --- position ---------------------------------------------------------------------------
 
     def position(self) -> int:
         """The last notification applied."""
+        return self._tracked() or 0
+
+    def _tracked(self) -> int | None:
         row = self.store.fetchone("SELECT position FROM rm_tracking WHERE name = ?", (self.name,))
-        return int(row[0]) if row else 0
+        return int(row[0]) if row else None
 
     def behind(self) -> bool:
-        """True when the log holds notifications not yet applied."""
-        return self.log.position() > self.position()
+        """True when the log holds notifications not yet applied.
+
+        One query on the read models' connection (the log is in the same database): finding
+        that there is nothing to do opens neither the event store nor the library.
+        """
+        row = self.store.fetchone(
+            f"SELECT ({position_query(self.log.database)}), "
+            "(SELECT position FROM rm_tracking WHERE name = ?)",
+            (self.name,),
+        )
+        assert row is not None
+        return int(row[0] or 0) > int(row[1] or 0)
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Apply every pending notification; return how many were applied."""
@@ -233,6 +247,8 @@ class ProjectionRunner:
         An event that cannot be decoded into a fact becomes a placeholder that the derivation
         quarantines, instead of failing the batch.
         """
+        from ledger.events import FactEvent  # with the library: loaded when there are events
+
         facts = list(before)
         member: str | None = None
         for item in items:
