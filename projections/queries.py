@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -17,9 +17,11 @@ from ledger.dates import party_age_years
 from ledger.errors import UnknownOrg
 from ledger.facts import BADGE_MILESTONES, OCCUPATIONS
 from projections import quality
-from projections.runner import ProjectionRunner
 from projections.store import EVERYTHING, Store, knowledge, utc_text
 from storage.event_log import EventLog
+
+if TYPE_CHECKING:
+    from projections.runner import ProjectionRunner
 
 ANALYZE_AFTER = 20_000
 """Refresh the planner's statistics after catching up this many events."""
@@ -58,7 +60,17 @@ class ReadModels:
     def __init__(self, log: EventLog, store: Store | None = None) -> None:
         self.log = log
         self.store = store or Store(log.database)
-        self.runner = ProjectionRunner(log, self.store)
+        self._runner: ProjectionRunner | None = None
+
+    @property
+    def runner(self) -> ProjectionRunner:
+        """The projection runner, loaded on first use (with the derivation and the rules: a
+        query on up-to-date read models needs none of them)."""
+        if self._runner is None:
+            from projections.runner import ProjectionRunner
+
+            self._runner = ProjectionRunner(self.log, self.store)
+        return self._runner
 
     def close(self) -> None:
         """Close the read models' connection."""
@@ -66,7 +78,7 @@ class ReadModels:
 
     def fresh(self, progress: Callable[[int], None] | None = None) -> None:
         """Apply whatever the log holds that the read models have not seen yet."""
-        if self.runner.behind() and self.runner.catch_up(progress) >= ANALYZE_AFTER:
+        if self.store.behind_log() and self.runner.catch_up(progress) >= ANALYZE_AFTER:
             self.store.analyze()
 
     def subtree(self, org: str) -> tuple[str, str]:

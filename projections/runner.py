@@ -36,14 +36,14 @@ from projections.derive import (
     readable_text,
     row_key,
 )
-from projections.store import EARLIEST_TIME, OPEN_TIME, TABLES, Store, utc_text
+from projections.store import EARLIEST_TIME, OPEN_TIME, TABLES, TRACKED, Store, utc_text
 from storage.cache import LRUCache
-from storage.event_log import EventLog, position_query
+from storage.event_log import EventLog
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import Notification, StoredEvent
 
-NAME = "read_models"
+NAME = TRACKED
 BATCH_SIZE = 10_000
 DERIVATIONS_KEPT = 50_000
 """Members whose latest derivation a runner keeps in memory for its next batches."""
@@ -132,18 +132,8 @@ class ProjectionRunner:
         return int(row[0]) if row else None
 
     def behind(self) -> bool:
-        """True when the log holds notifications not yet applied.
-
-        One query on the read models' connection (the log is in the same database): finding
-        that there is nothing to do opens neither the event store nor the library.
-        """
-        row = self.store.fetchone(
-            f"SELECT ({position_query(self.log.database)}), "
-            "(SELECT position FROM rm_tracking WHERE name = ?)",
-            (self.name,),
-        )
-        assert row is not None
-        return int(row[0] or 0) > int(row[1] or 0)
+        """True when the log holds notifications not yet applied (``Store.behind_log``)."""
+        return self.store.behind_log(self.name)
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Apply every pending notification; return how many were applied."""

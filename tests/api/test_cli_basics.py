@@ -29,7 +29,7 @@ runner = CliRunner()
 
 NOT_FOR_A_READ = (
     "psycopg", "openpyxl", "rich", "pydantic_settings", "commands.schema", "commands.record",
-    "commands.application", "eventsourcing", "ledger.member",
+    "commands.application", "eventsourcing", "ledger.member", "projections.runner",
 )  # fmt: skip
 """Modules a read on up-to-date SQLite read models must not load (each was loaded before)."""
 
