@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import orjson
 import typer
 
-from api.cli import files, render
+from api.cli import render
 from api.cli.common import (
     DbOption,
     JsonOption,
@@ -52,6 +52,7 @@ def import_command(
 
     Exit status 1 when any line was refused (--rejects keeps them, to fix and import again).
     """
+    from api.cli import files
     from commands.decoding import read_lines
     from commands.record import ImportSummary, import_facts
 
@@ -186,6 +187,8 @@ def _tee(lines: Iterable[bytes], out: Path | None) -> Iterator[bytes]:
     if out is None:
         yield from lines
         return
+    from api.cli import files
+
     with files.replaced(out, "wb") as handle:
         for line in lines:
             handle.write(line)
