@@ -7,13 +7,14 @@ every command needs; the rest is imported by the command that uses it: the boots
 it the event store and the read models) when a command opens the ledger, the write side by
 ``import`` and ``demo``, psycopg only for a PostgreSQL URL, rich only for a progress bar on a
 terminal, openpyxl only for ``--format xlsx`` (docs/operations.md, start-up).
-"""
 
-from __future__ import annotations
+The command modules do not postpone the evaluation of annotations (no ``from __future__ import
+annotations``): typer reads every command's parameter annotations on every run, and evaluating
+each one again from its text took longer than the query itself.
+"""
 
 import gc
 import os
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -118,6 +119,14 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+DATABASE_ERROR_NAMES = (
+    ("sqlite3", "Error"),
+    ("psycopg", "Error"),
+    ("eventsourcing.persistence", "PersistenceError"),
+)
+"""The exceptions of a database failure, as (module, name): the drivers' and the library's."""
+
+
 def database_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
     """The exceptions a database failure raises, among the drivers this process has loaded
     (and ``also``).
@@ -125,8 +134,8 @@ def database_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
     Looked up when an error is being handled: a driver that raised it is loaded by then, and
     naming psycopg's errors must not load psycopg for a SQLite database.
     """
-    errors: list[type[Exception]] = [sqlite3.Error, *also]
-    for module, name in (("eventsourcing.persistence", "PersistenceError"), ("psycopg", "Error")):
+    errors: list[type[Exception]] = list(also)
+    for module, name in DATABASE_ERROR_NAMES:
         loaded = sys.modules.get(module)
         if loaded is not None:
             errors.append(getattr(loaded, name))
@@ -134,7 +143,9 @@ def database_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
 
 
 @contextmanager
-def open_ledger(db: str | None, *, migrate: bool = False, create: bool = False) -> Iterator[Ledger]:
+def open_ledger(
+    db: str | None, *, migrate: bool = False, create: bool = False
+) -> "Iterator[Ledger]":
     """The ledger at ``db``, for writing (``migrate``: tables created or upgraded) or for
     reading (no DDL; the read models must be there). A SQLite file must exist unless the
     command ``create``s it (import, demo, migrate)."""
@@ -286,7 +297,7 @@ def emit(
 
 
 @contextmanager
-def read_models(db: str | None) -> Iterator[ReadModels]:
+def read_models(db: str | None) -> "Iterator[ReadModels]":
     """The read models of the ledger at ``db``, for reading (see ``open_ledger``), caught up
     with the log under the batch-work GC policy (the first read after a large import may
     apply many batches; the query's own catch-up then finds nothing to do)."""

@@ -1,7 +1,5 @@
 """The reading commands: ``ledger member``, ``roster`` and ``report annual|badges|quality``."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """``ledger import`` and ``ledger demo``: facts in."""
 
-from __future__ import annotations
-
 import contextlib
 import os
 import subprocess
@@ -71,7 +69,7 @@ def import_command(
         )
         stream = sys.stdin.buffer if from_stdin else stack.enter_context(file.open("rb"))
 
-        def keep_reject(refusal: Refusal, text: str | bytes) -> None:
+        def keep_reject(refusal: "Refusal", text: str | bytes) -> None:
             if reject_file is not None:
                 reject_file.write(orjson.dumps(reject_record(refusal, text)).decode() + "\n")
 
@@ -97,7 +95,7 @@ def import_command(
     raise typer.Exit(1 if summary.rejected else 0)
 
 
-def reject_record(refusal: Refusal, text: str | bytes) -> dict[str, Any]:
+def reject_record(refusal: "Refusal", text: str | bytes) -> dict[str, Any]:
     """A rejects-file line: the refusal and the fact as submitted (the raw text if not JSON).
 
     A refused line of a rejects file is kept as the fact it wraps, so the rejects file of a

@@ -1,7 +1,5 @@
 """Keeping the database and its read models up to date: ``project``, ``rebuild``, ``migrate``."""
 
-from __future__ import annotations
-
 import time
 from typing import Annotated
 
