@@ -63,7 +63,7 @@ app = typer.Typer(
     add_completion=True,
     context_settings=HELP_OPTIONS,
     # Plain help and error messages: rich formatting would load rich on every --help and
-    # every usage error (a third of a second); rich stays for the progress bar on a terminal.
+    # every usage error (about 0.4 s); rich stays for the progress bar on a terminal.
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
