@@ -5,42 +5,58 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from commands.application import LedgerApplication, local_now
+from commands.clock import local_now
 from projections.queries import ReadModels
 from projections.store import Store
 from storage.event_log import EventLog
 from storage.urls import Database, parse_database_url
 
+if TYPE_CHECKING:
+    from commands.application import LedgerApplication
+
 
 class Ledger:
     """One ledger database, opened for writing (``migrate``: tables created or upgraded) or
-    for reading only (no DDL; the read models must be there already)."""
+    for reading only (no DDL; the read models must be there already).
+
+    A writer opens the event store (the write side's application) at once; a reader opens the
+    read models at once and the event store only when it needs the log: when the read models
+    are behind it, so that a query on up-to-date read models loads neither the event-sourcing
+    library nor the aggregates (docs/operations.md, start-up).
+    """
 
     def __init__(
         self, url: str, *, migrate: bool, clock: Callable[[], datetime] = local_now
     ) -> None:
+        self.url = url
         self.database: Database = parse_database_url(url)
         self.migrate = migrate
-        self.app = LedgerApplication(url, clock=clock, create_tables=migrate)
-        self._models: ReadModels | None = None
-        if migrate:  # the read models' tables too, so that the next read finds them
-            self.models.runner.position()
+        self.clock = clock
+        self._app: LedgerApplication | None = None
+        if migrate:
+            self.app  # noqa: B018 - creates the event log's tables
+        # A writer creates the read models' tables too, so that the next read finds them; a
+        # reader checks that they are there (and fails here when it cannot open them).
+        self.models = ReadModels(self.log, Store(self.database, migrate=migrate))
+
+    @property
+    def app(self) -> LedgerApplication:
+        """The write side's application and event store (opened on first use)."""
+        if self._app is None:
+            from commands.application import LedgerApplication
+
+            self._app = LedgerApplication(self.url, clock=self.clock, create_tables=self.migrate)
+        return self._app
 
     @property
     def log(self) -> EventLog:
-        """The event log as the read side reads it."""
-        return self.app.event_log
-
-    @property
-    def models(self) -> ReadModels:
-        """The read models (opened on first use: an import does not need them)."""
-        if self._models is None:
-            self._models = ReadModels(self.log, Store(self.database, migrate=self.migrate))
-        return self._models
+        """The event log as the read side reads it (the event store opened on first read)."""
+        return EventLog(self.database, lambda: (self.app.keys, self.app.mapper))
 
     def close(self) -> None:
         """Close the read models' connection and the event store's pool."""
-        if self._models is not None:
-            self._models.close()
-        self.app.close()
+        self.models.close()
+        if self._app is not None:
+            self._app.close()

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Transcoder
 from eventsourcing.utils import Environment, EnvType
 
+from commands.clock import local_now as local_now  # re-exported: the default clock
 from ledger.events import member_uuid, org_uuid
 from ledger.member import Member
 from ledger.organization import Organization, OrgInfo
@@ -19,19 +20,16 @@ from storage.cache import LRUCache
 from storage.event_log import EventLog
 from storage.keys import KnownFact
 from storage.locks import WriterLock, setup_lock
-from storage.postgres import LedgerPostgresRecorder
-from storage.sqlite import LedgerSQLiteRecorder
 from storage.transcoder import OrjsonTranscoder
 from storage.urls import DEFAULT_DATABASE_URL, parse_database_url
+
+if TYPE_CHECKING:  # each backend's recorder is imported by the library, for its URLs only
+    from storage.postgres import LedgerPostgresRecorder
+    from storage.sqlite import LedgerSQLiteRecorder
 
 A = TypeVar("A", Member, Organization)
 
 CACHE_SIZE = 50_000
-
-
-def local_now() -> datetime:
-    """Now, as an aware date-time in the machine's time zone."""
-    return datetime.now().astimezone()
 
 
 class LedgerApplication(Application[UUID]):
@@ -68,13 +66,20 @@ class LedgerApplication(Application[UUID]):
     @property
     def event_log(self) -> EventLog:
         """The event log as the read side reads it (``log`` is the library's own)."""
-        return EventLog(self.database, self.keys, self.mapper)
+        return EventLog(self.database, lambda: (self.keys, self.mapper))
 
     @property
     def keys(self) -> LedgerSQLiteRecorder | LedgerPostgresRecorder:
         """The recorder, with the ledger's own tables and batched look-ups."""
         recorder = self.recorder
-        assert isinstance(recorder, LedgerSQLiteRecorder | LedgerPostgresRecorder)
+        if self.database.is_postgres:
+            from storage.postgres import LedgerPostgresRecorder
+
+            assert isinstance(recorder, LedgerPostgresRecorder)
+        else:
+            from storage.sqlite import LedgerSQLiteRecorder
+
+            assert isinstance(recorder, LedgerSQLiteRecorder)
         return recorder
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from ledger.errors import UnknownOrg
-from ledger.events import FactEvent, member_uuid
-from projections.member_view import member_view
 from projections.reports.annual import AnnualReport
 from projections.reports.annual import annual as annual_of
 from projections.reports.badges import BadgesDue
@@ -33,9 +32,11 @@ from projections.reports.quality import QualityReport
 from projections.reports.quality import quality as quality_of
 from projections.reports.roster import Roster
 from projections.reports.roster import roster as roster_of
-from projections.runner import ProjectionRunner
 from projections.store import EVERYTHING, Store, knowledge, utc_text
 from storage.event_log import EventLog
+
+if TYPE_CHECKING:
+    from projections.runner import ProjectionRunner
 
 ANALYZE_AFTER = 20_000
 """Refresh the planner's statistics after catching up this many events."""
@@ -65,7 +66,17 @@ class ReadModels:
     def __init__(self, log: EventLog, store: Store | None = None) -> None:
         self.log = log
         self.store = store or Store(log.database)
-        self.runner = ProjectionRunner(log, self.store)
+        self._runner: ProjectionRunner | None = None
+
+    @property
+    def runner(self) -> ProjectionRunner:
+        """The projection runner, loaded on first use (with the derivation and the rules: a
+        query on up-to-date read models needs none of them)."""
+        if self._runner is None:
+            from projections.runner import ProjectionRunner
+
+            self._runner = ProjectionRunner(self.log, self.store)
+        return self._runner
 
     def close(self) -> None:
         """Close the read models' connection."""
@@ -73,7 +84,7 @@ class ReadModels:
 
     def fresh(self, progress: Callable[[int], None] | None = None) -> None:
         """Apply whatever the log holds that the read models have not seen yet."""
-        if self.runner.behind() and self.runner.catch_up(progress) >= ANALYZE_AFTER:
+        if self.store.behind_log() and self.runner.catch_up(progress) >= ANALYZE_AFTER:
             self.store.analyze()
 
     def subtree(self, org: str) -> tuple[str, str]:
@@ -251,6 +262,9 @@ def member_report(
 
     The reference the read model's ``ReadModels.member`` is checked against.
     """
+    from ledger.events import FactEvent, member_uuid  # the library's: not for every query
+    from projections.member_view import member_view
+
     events = [log.decode(item) for item in log.events_of([member_uuid(member)])]
     facts = [e.to_fact(i) for i, e in enumerate(e for e in events if isinstance(e, FactEvent))]
     return member_view(member, facts, as_of=as_of, known_at=known_at, known_at_label=label)

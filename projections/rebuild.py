@@ -23,6 +23,10 @@ def rebuild(log: EventLog, store: Store, progress: Callable[[int], None] | None 
     store.execute("DELETE FROM rm_tracking WHERE name = ?", (NAME + SUFFIX,))
     fresh = ProjectionRunner(log, store, suffix=SUFFIX)
     fresh.catch_up(progress)
+    # The live row is moved below: it must be there (a ledger that never caught up has none).
+    store.execute(
+        "INSERT INTO rm_tracking (name, position) VALUES (?, 0) ON CONFLICT DO NOTHING", (NAME,)
+    )
     with store.transaction():
         lock = " FOR UPDATE" if store.is_postgres else ""
         store.fetchone(f"SELECT position FROM rm_tracking WHERE name = ?{lock}", (NAME,))

@@ -12,12 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, StoredEvent
-
-from ledger.events import FactEvent
+from ledger.events import FactEvent  # the library: the runner is loaded only when behind
 from ledger.facts import (
     FIRST_DAY,
     MAX_COUNT,
@@ -40,11 +38,14 @@ from projections.derive import (
     row_key,
 )
 from projections.logrows import LogChanges
-from projections.store import EARLIEST_TIME, OPEN_TIME, TABLES, Store, utc_text
+from projections.store import EARLIEST_TIME, OPEN_TIME, TABLES, TRACKED, Store, utc_text
 from storage.cache import LRUCache
 from storage.event_log import EventLog
 
-NAME = "read_models"
+if TYPE_CHECKING:
+    from eventsourcing.persistence import Notification, StoredEvent
+
+NAME = TRACKED
 BATCH_SIZE = 10_000
 DERIVATIONS_KEPT = 50_000
 """Members whose latest derivation a runner keeps in memory for its next batches."""
@@ -117,26 +118,25 @@ class ProjectionRunner:
             )
             for table, cols in COLUMNS.items()
         }
-        store.execute(
-            "INSERT INTO rm_tracking (name, position) VALUES (?, 0) ON CONFLICT DO NOTHING",
-            (self.name,),
-        )
+        if self._tracked() is None:  # a reader finds it there: it need not write to read
+            store.execute(
+                "INSERT INTO rm_tracking (name, position) VALUES (?, 0) ON CONFLICT DO NOTHING",
+                (self.name,),
+            )
 
     # --- position ---------------------------------------------------------------------------
 
     def position(self) -> int:
         """The last notification applied."""
+        return self._tracked() or 0
+
+    def _tracked(self) -> int | None:
         row = self.store.fetchone("SELECT position FROM rm_tracking WHERE name = ?", (self.name,))
-        return int(row[0]) if row else 0
+        return int(row[0]) if row else None
 
     def behind(self) -> bool:
-        """True when the log holds notifications not yet applied."""
-        return self.lag() > 0
-
-    def lag(self) -> int:
-        """How many notifications the log holds beyond the last one applied (an upper bound:
-        PostgreSQL's ids can have gaps)."""
-        return max(0, self.log.position() - self.position())
+        """True when the log holds notifications not yet applied (``Store.behind_log``)."""
+        return self.store.behind_log(self.name)
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Apply every pending notification; return how many were applied."""
@@ -246,6 +246,7 @@ class ProjectionRunner:
         An event that cannot be decoded into a fact becomes a placeholder that the derivation
         quarantines, instead of failing the batch.
         """
+
         facts = list(before)
         member: str | None = None
         for item in items:

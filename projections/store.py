@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from storage.connections import connect_postgres, connect_sqlite
+from storage.event_log import position_query
 from storage.locks import setup_lock
 from storage.urls import Database
 
@@ -123,6 +124,8 @@ INDEXES: dict[str, list[str]] = {
 TRACKING = (
     "CREATE TABLE IF NOT EXISTS rm_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 )
+TRACKED = "read_models"
+"""The read models' row of ``rm_tracking`` (a rebuild's runner tracks its own, suffixed)."""
 
 LAYOUT_VERSION = 5
 """Bumped whenever the read-model tables change shape. Read models are disposable: a database
@@ -239,6 +242,25 @@ class Store:
             self._sqlite.execute("ROLLBACK")
             raise
         self._sqlite.execute("COMMIT")
+
+    def behind_log(self, name: str = TRACKED) -> bool:
+        """True when the event log holds notifications past the tracking position ``name``.
+
+        One query on this connection (the log is in the same database): finding that there is
+        nothing to apply loads neither the projection runner nor the event store.
+        """
+        return self.log_lag(name) > 0
+
+    def log_lag(self, name: str = TRACKED) -> int:
+        """How many notifications the log holds past the tracking position ``name`` (an upper
+        bound: PostgreSQL's notification ids can have gaps)."""
+        row = self.fetchone(
+            f"SELECT ({position_query(self.database)}), "
+            "(SELECT position FROM rm_tracking WHERE name = ?)",
+            (name,),
+        )
+        assert row is not None
+        return max(0, int(row[0] or 0) - int(row[1] or 0))
 
     def index_on(self, table: str, leading: str) -> str | None:
         """The name of the index of ``table`` whose first column is ``leading`` (SQLite only)."""

@@ -1,18 +1,28 @@
 """Plain connections to the ledger's database, for what the event store's pool does not do:
-the read models and the set-up lock. One place opens them, for every interface."""
+the read models and the set-up lock. One place opens them, for every interface.
+
+psycopg is imported when a PostgreSQL connection is opened, not before: a command on a SQLite
+database never loads it (it was a fifth of such a command's start-up).
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
-import psycopg
-
-from storage.sqlite import SQLITE_CACHE_KIB
 from storage.urls import CONNECT_TIMEOUT_SECONDS, Database
+
+if TYPE_CHECKING:
+    import psycopg
+
+SQLITE_CACHE_KIB = 131_072
+"""Page cache per SQLite connection: a city's log is hundreds of MB and its keys are random."""
 
 
 def connect_postgres(database: Database) -> psycopg.Connection[tuple[object, ...]]:
     """An autocommit connection to the URL's PostgreSQL database, in the URL's schema."""
+    import psycopg
+
     env = database.env
     connection = psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],

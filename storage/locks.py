@@ -9,8 +9,6 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
-from psycopg.sql import SQL, Identifier
-
 from storage.connections import connect_postgres
 from storage.urls import Database
 
@@ -65,6 +63,8 @@ def setup_lock(database: Database) -> Iterator[None]:
     if not database.is_postgres:
         yield
         return
+    from psycopg.sql import SQL, Identifier  # only for PostgreSQL (see storage.connections)
+
     env = database.env
     with connect_postgres(database) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))

@@ -29,12 +29,9 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 
+from storage.connections import SQLITE_CACHE_KIB
 from storage.keys import FactRow, KnownFact, LinkRow, chunks
 from storage.urls import sqlite_lock_path
-
-SQLITE_CACHE_KIB = 131_072
-"""Page cache per SQLite connection: a city's log is hundreds of MB and its keys are random."""
-
 
 SQLITE_PAGE_BYTES = 16_384
 """Page size of a new SQLite database. Events and read-model rows land on random pages of

@@ -13,7 +13,7 @@ import sys
 import typer
 
 from api.cli import diff, directory, reads, records, workers
-from api.cli.common import app, fail
+from api.cli.common import PROGRAM, app, fail
 from ledger.errors import LedgerError
 
 __all__ = ["app", "diff", "directory", "main", "reads", "records", "workers"]
@@ -26,7 +26,7 @@ def main() -> None:
     interrupted (Typer turns Ctrl-C into that status).
     """
     try:
-        app()
+        app(prog_name=PROGRAM)  # also when run as ``python -m api.cli``
     except SystemExit as done:
         if done.code == INTERRUPTED:
             typer.echo("ledger: interrupted", err=True)

@@ -1,62 +1,116 @@
 """What every ``ledger`` command shares: the Typer apps, the common options, opening the
 ledger through the bootstrap, the checks on output paths, the dates and times users type,
-and the way errors become messages."""
+and the way errors become messages.
 
-from __future__ import annotations
+Start-up is most of a query's time, so this module and the command modules import only what
+every command needs; the rest is imported by the command that uses it: the bootstrap (and with
+it the event store and the read models) when a command opens the ledger, the write side by
+``import`` and ``demo``, psycopg only for a PostgreSQL URL, rich only for a progress bar on a
+terminal, openpyxl only for ``--format xlsx`` (docs/operations.md, start-up).
+
+The command modules do not postpone the evaluation of annotations (no ``from __future__ import
+annotations``): typer reads every command's parameter annotations on every run, and evaluating
+each one again from its text took longer than the query itself.
+"""
 
 import gc
 import os
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import orjson
-import psycopg
 import typer
-from eventsourcing.persistence import PersistenceError
-from pydantic import BaseModel
 
-from api.bootstrap import Ledger
-from api.cli import exports, files
 from api.settings import Settings
 from api.timeparse import parse_day, parse_known_at
-from commands.application import local_now
+from commands.clock import local_now
 from ledger.errors import LedgerError
-from projections.queries import ReadModels
-from projections.store import NotMigrated
 from storage.urls import Database, database_files, parse_database_url, redacted_url, scrubbed
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from api.bootstrap import Ledger
+    from projections.queries import ReadModels
+
+PROGRAM = "ledger"
+DISTRIBUTION = "membership-ledger"
+
+
+def print_version(asked: bool) -> None:
+    """``--version``: the installed package's version, from its metadata."""
+    if not asked:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        number = version(DISTRIBUTION)
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        number = "(version unknown: the package is not installed)"
+    typer.echo(f"{PROGRAM} {number}")
+    raise typer.Exit()
+
+
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
-    name="ledger",
+    name=PROGRAM,
     help="Event-sourced membership ledger: record facts, read rosters and reports.",
+    epilog="Example: ledger member hp-m0000334 --as-of 2022-01-15 --db sqlite:///demo.db",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    context_settings=HELP_OPTIONS,
+    # Plain help and error messages: rich formatting would load rich on every --help and
+    # every usage error (about 0.4 s); rich stays for the progress bar on a terminal.
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def ledger_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Event-sourced membership ledger: record facts, read rosters and reports."""
+
 
 DbOption = Annotated[
     str | None,
     typer.Option(
-        "--db", help="Database URL (default: $LEDGER_DATABASE_URL or sqlite:///ledger.db)."
+        "--db",
+        metavar="URL",
+        help="Database URL (default: $LEDGER_DATABASE_URL or sqlite:///ledger.db).",
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON of SPEC §4/§5.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 FormatOption = Annotated[
     str,
-    typer.Option("--format", help="text (default), csv or xlsx (xlsx needs --out)."),
+    typer.Option("--format", metavar="text|csv|xlsx", help="Output format (xlsx needs --out)."),
 ]
 OutOption = Annotated[
-    Path | None, typer.Option("--out", help="Write the report to this file instead of stdout.")
+    Path | None,
+    typer.Option("--out", metavar="FILE", help="Write the report to this file instead of stdout."),
 ]
-AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Date (default: today).")]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", metavar="DATE", help="Date (default: today).")
+]
 KnownAtOption = Annotated[
     str | None,
     typer.Option(
         "--known-at",
+        metavar="TIME",
         help="Use only what was recorded by this time (ISO date-time; a date means its end).",
     ),
 ]
@@ -67,14 +121,39 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-DATABASE_ERRORS = (PersistenceError, sqlite3.Error, psycopg.Error)
+DATABASE_ERROR_NAMES = (
+    ("sqlite3", "Error"),
+    ("psycopg", "Error"),
+    ("eventsourcing.persistence", "PersistenceError"),
+)
+"""The exceptions of a database failure, as (module, name): the drivers' and the library's."""
+
+
+def database_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
+    """The exceptions a database failure raises, among the drivers this process has loaded
+    (and ``also``).
+
+    Looked up when an error is being handled: a driver that raised it is loaded by then, and
+    naming psycopg's errors must not load psycopg for a SQLite database.
+    """
+    errors: list[type[Exception]] = list(also)
+    for module, name in DATABASE_ERROR_NAMES:
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            errors.append(getattr(loaded, name))
+    return tuple(errors)
 
 
 @contextmanager
-def open_ledger(db: str | None, *, migrate: bool = False, create: bool = False) -> Iterator[Ledger]:
+def open_ledger(
+    db: str | None, *, migrate: bool = False, create: bool = False
+) -> "Iterator[Ledger]":
     """The ledger at ``db``, for writing (``migrate``: tables created or upgraded) or for
     reading (no DDL; the read models must be there). A SQLite file must exist unless the
     command ``create``s it (import, demo, migrate)."""
+    from api.bootstrap import Ledger
+    from projections.store import NotMigrated
+
     url = db or Settings().database_url
     try:
         database = parse_database_url(url)
@@ -84,11 +163,13 @@ def open_ledger(db: str | None, *, migrate: bool = False, create: bool = False) 
         require_existing(database)
     try:
         ledger = Ledger(url, migrate=migrate or create)
-    except (*DATABASE_ERRORS, OSError) as err:
+    except NotMigrated as err:
+        fail(str(err))
+    except database_errors(OSError) as err:
         fail(f"cannot open the database {redacted_url(url)}: {scrubbed(str(err), url)}")
     try:
         yield ledger
-    except DATABASE_ERRORS as err:  # lost connection, read-only or full disk, corrupt file…
+    except database_errors() as err:  # lost connection, read-only or full disk, corrupt file…
         fail(f"database error ({redacted_url(url)}): {scrubbed(str(err), url)}")
     except NotMigrated as err:
         fail(str(err))
@@ -131,6 +212,8 @@ def output_path(path: Path | None, option: str, db: str | None, *inputs: Path) -
     """``path`` once it is safe to write (see ``files.check_output``)."""
     if path is None:
         return None
+    from api.cli import files
+
     try:
         return files.check_output(path, protected_files(db, *inputs), option)
     except files.OutputRefused as err:
@@ -163,21 +246,25 @@ def known_at_of(text: str | None, now: datetime) -> tuple[datetime | None, str]:
     return moment, moment.isoformat()
 
 
-def json_text(payload: BaseModel | dict[str, Any]) -> str:
+def json_text(payload: "BaseModel | dict[str, Any]") -> str:
     """A report (its model dumped: exactly the JSON of the spec) or a summary, indented."""
-    data = payload.model_dump() if isinstance(payload, BaseModel) else payload
+    data = payload if isinstance(payload, dict) else payload.model_dump()
     return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
-Report = TypeVar("Report", bound=BaseModel)
+Report = TypeVar("Report", bound="BaseModel")
 
 
-def print_json(payload: BaseModel | dict[str, Any]) -> None:
+def print_json(payload: "BaseModel | dict[str, Any]") -> None:
     sys.stdout.write(json_text(payload))
 
 
 report_app = typer.Typer(
-    help="Reports: annual statistics, badges due, data quality.", no_args_is_help=True
+    help="Reports: annual statistics, badges due, data quality.",
+    epilog="Example: ledger report annual hp --year 2021",
+    no_args_is_help=True,
+    context_settings=HELP_OPTIONS,
+    rich_markup_mode=None,
 )
 app.add_typer(report_app, name="report")
 
@@ -198,6 +285,8 @@ def emit(
     out: Path | None,
     as_text: Callable[[Report], str],
 ) -> None:
+    from api.cli import exports, files
+
     if fmt == "xlsx":
         assert out is not None
         with files.replaced(out, "wb") as stream:
@@ -219,13 +308,13 @@ def emit(
 
 
 @contextmanager
-def read_models(db: str | None) -> Iterator[ReadModels]:
+def read_models(db: str | None) -> "Iterator[ReadModels]":
     """The read models of the ledger at ``db``, for reading (see ``open_ledger``), caught up
     with the log under the batch-work GC policy (the first read after a large import may
     apply many batches; the query's own catch-up then finds nothing to do)."""
     with open_ledger(db) as ledger:
         models = ledger.models
-        lag = models.runner.lag()
+        lag = models.store.log_lag()
         if lag >= SHOW_CATCH_UP:
             typer.echo(
                 f"ledger: bringing the read models up to date ({lag:,} new events)…", err=True

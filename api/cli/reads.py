@@ -1,7 +1,5 @@
 """The reading commands: ``ledger member``, ``roster`` and ``report annual|badges|quality``."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -26,13 +24,13 @@ from api.cli.common import (
     report_app,
     when,
 )
-from commands.application import local_now
+from commands.clock import local_now
 from ledger.facts import FIRST_DAY, LAST_DAY
 
 
-@app.command("member")
+@app.command("member", epilog="Example: ledger member hp-m0000334 --as-of 2022-01-15")
 def member_command(
-    member: Annotated[str, typer.Argument(help="The member's ledger id.")],
+    member: Annotated[str, typer.Argument(metavar="MEMBER", help="The member's ledger id.")],
     as_of: AsOfOption = None,
     known_at: KnownAtOption = None,
     json_output: JsonOption = False,
@@ -56,9 +54,9 @@ def member_command(
         typer.echo(render.member(view))
 
 
-@app.command("roster")
+@app.command("roster", epilog="Example: ledger roster hp.d03 --as-of 2021-12-31")
 def roster_command(
-    org: Annotated[str, typer.Argument(help="The org whose subtree is listed.")],
+    org: Annotated[str, typer.Argument(metavar="ORG", help="The org whose subtree is listed.")],
     as_of: AsOfOption = None,
     known_at: KnownAtOption = None,
     json_output: JsonOption = False,
@@ -74,21 +72,32 @@ def roster_command(
     emit("roster", roster, json_output, fmt, out, render.roster)
 
 
-@report_app.command("annual")
+@report_app.command("annual", epilog="Example: ledger report annual hp --year 2021 --lang en")
 def annual_command(
-    org: Annotated[str, typer.Argument(help="The org whose subtree is reported.")],
+    org: Annotated[str, typer.Argument(metavar="ORG", help="The org whose subtree is reported.")],
     year: Annotated[
         int,
-        typer.Option("--year", help="The calendar year.", min=FIRST_DAY.year, max=LAST_DAY.year),
+        typer.Option(
+            "--year",
+            metavar="YEAR",
+            help="The calendar year.",
+            min=FIRST_DAY.year,
+            max=LAST_DAY.year,
+        ),
     ],
     known_at: KnownAtOption = None,
     json_output: JsonOption = False,
-    lang: Annotated[str, typer.Option("--lang", help="vi (default) or en.")] = "vi",
+    lang: Annotated[
+        str, typer.Option("--lang", metavar="vi|en", help="Language of the text and exports.")
+    ] = "vi",
     fmt: FormatOption = "text",
     out: OutOption = None,
     db: DbOption = None,
 ) -> None:
-    """The annual statistics of an org's subtree, with the previous year for comparison."""
+    """The annual statistics of an org's subtree.
+
+    With the previous year for comparison.
+    """
     if lang not in ("vi", "en"):
         fail(f"--lang must be vi or en, not {lang!r}")
     check_format(fmt, out, db)
@@ -98,14 +107,19 @@ def annual_command(
     emit("annual", report, json_output, fmt, out, lambda r: annual_text.render(r, lang))
 
 
-@report_app.command("badges")
+@report_app.command("badges", epilog="Example: ledger report badges hp --on 2022-01-15")
 def badges_command(
-    org: Annotated[str, typer.Argument(help="The org whose subtree is reported.")],
-    on: Annotated[str | None, typer.Option("--on", help="Date (default: today).")] = None,
+    org: Annotated[str, typer.Argument(metavar="ORG", help="The org whose subtree is reported.")],
+    on: Annotated[
+        str | None, typer.Option("--on", metavar="DATE", help="Date (default: today).")
+    ] = None,
     json_output: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Members whose highest party-age milestone reached is not yet awarded."""
+    """Members due a party-age badge.
+
+    Those whose highest party-age milestone reached is not awarded yet.
+    """
     day = day_of(on, local_now().date())
     with read_models(db) as models:
         report = answer(lambda: models.badges_due(org, on=day))
@@ -115,9 +129,9 @@ def badges_command(
         typer.echo(render.badges_due(report))
 
 
-@report_app.command("quality")
+@report_app.command("quality", epilog="Example: ledger report quality hp.d03 --as-of 2022-01-31")
 def quality_command(
-    org: Annotated[str, typer.Argument(help="The org whose subtree is checked.")],
+    org: Annotated[str, typer.Argument(metavar="ORG", help="The org whose subtree is checked.")],
     as_of: AsOfOption = None,
     known_at: KnownAtOption = None,
     json_output: JsonOption = False,
@@ -125,7 +139,10 @@ def quality_command(
     out: OutOption = None,
     db: DbOption = None,
 ) -> None:
-    """Data-quality findings: overdue transfers and probations, late reports, anomalies…"""
+    """Data-quality findings of an org's subtree.
+
+    Overdue transfers and probations, late reports, anomalies…
+    """
     day, moment, label = when(as_of, known_at)
     check_format(fmt, out, db)
     with read_models(db) as models:

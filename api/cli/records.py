@@ -1,7 +1,5 @@
 """``ledger import`` and ``ledger demo``: facts in."""
 
-from __future__ import annotations
-
 import contextlib
 import os
 import subprocess
@@ -9,12 +7,12 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 
-from api.cli import files, render
+from api.cli import render
 from api.cli.common import (
     DbOption,
     JsonOption,
@@ -27,23 +25,35 @@ from api.cli.common import (
     print_json,
 )
 from api.settings import Settings
-from commands.decoding import read_lines
-from commands.record import ImportSummary, Refusal, import_facts
-from commands.schema import REJECT_KEYS
 from ledger.facts import MAX_LINE_BYTES
 
+if TYPE_CHECKING:  # the write side is imported by the commands below when they run
+    from commands.record import Refusal
 
-@app.command("import")
+
+@app.command("import", epilog="Example: ledger import facts.jsonl --rejects refused.jsonl")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="JSON Lines file, one fact per line ('-' = stdin).")],
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="JSON Lines file, one fact per line ('-' = stdin)."),
+    ],
     json_output: JsonOption = False,
     rejects: Annotated[
         Path | None,
-        typer.Option("--rejects", help="Write each refused line with its error to this file."),
+        typer.Option(
+            "--rejects", metavar="FILE", help="Write each refused line with its error to this file."
+        ),
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Import facts from a JSON Lines file; exit 1 when any line was refused."""
+    """Import facts from a JSON Lines file.
+
+    Exit status 1 when any line was refused (--rejects keeps them, to fix and import again).
+    """
+    from api.cli import files
+    from commands.decoding import read_lines
+    from commands.record import ImportSummary, import_facts
+
     from_stdin = str(file) == "-"
     if not from_stdin and not file.is_file():
         fail(f"no such file: {file}")
@@ -59,7 +69,7 @@ def import_command(
         )
         stream = sys.stdin.buffer if from_stdin else stack.enter_context(file.open("rb"))
 
-        def keep_reject(refusal: Refusal, text: str | bytes) -> None:
+        def keep_reject(refusal: "Refusal", text: str | bytes) -> None:
             if reject_file is not None:
                 reject_file.write(orjson.dumps(reject_record(refusal, text)).decode() + "\n")
 
@@ -85,12 +95,14 @@ def import_command(
     raise typer.Exit(1 if summary.rejected else 0)
 
 
-def reject_record(refusal: Refusal, text: str | bytes) -> dict[str, Any]:
+def reject_record(refusal: "Refusal", text: str | bytes) -> dict[str, Any]:
     """A rejects-file line: the refusal and the fact as submitted (the raw text if not JSON).
 
     A refused line of a rejects file is kept as the fact it wraps, so the rejects file of a
     rejects file can be imported too. A line over the size limit is not kept (``fact``: null).
     """
+    from commands.schema import REJECT_KEYS
+
     raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
     fact: Any = None
     if len(raw.encode("utf-8", "surrogatepass")) <= MAX_LINE_BYTES + 2:
@@ -103,15 +115,23 @@ def reject_record(refusal: Refusal, text: str | bytes) -> dict[str, Any]:
     return {**refusal.as_json(), "fact": fact}
 
 
-@app.command("demo")
+@app.command("demo", epilog="Example: ledger demo --db sqlite:///demo.db")
 def demo_command(
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the generated history.")] = 2021,
+    seed: Annotated[
+        int, typer.Option("--seed", metavar="N", help="Seed of the generated history.")
+    ] = 2021,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Also write the history as JSON Lines here.")
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="Also write the history as JSON Lines here."),
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Generate the Hải Phòng history, import it like any file and bring the reports up to date."""
+    """Generate the Hải Phòng demo history and import it.
+
+    It is imported like any file, then the reports are brought up to date.
+    """
+    from commands.record import import_facts
+
     url = db or Settings().database_url
     out = output_path(out, "--out", url)
     with open_ledger(url, create=True) as ledger, batch_work() as after_batch:
@@ -165,6 +185,8 @@ def _tee(lines: Iterable[bytes], out: Path | None) -> Iterator[bytes]:
     if out is None:
         yield from lines
         return
+    from api.cli import files
+
     with files.replaced(out, "wb") as handle:
         for line in lines:
             handle.write(line)

@@ -7,12 +7,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from commands.record import ImportSummary
-from projections.reports.badges import BadgesDue
-from projections.reports.member import MemberView
-from projections.reports.quality import QualityReport
-from projections.reports.roster import Roster
+if TYPE_CHECKING:  # the write side is loaded by the commands that write, not by every command
+    from commands.record import ImportSummary
+    from projections.reports.badges import BadgesDue
+    from projections.reports.member import MemberView
+    from projections.reports.quality import QualityReport
+    from projections.reports.roster import Roster
 
 MAX_REJECTS_SHOWN = 20
 

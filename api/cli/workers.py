@@ -1,7 +1,5 @@
 """Keeping the database and its read models up to date: ``project``, ``rebuild``, ``migrate``."""
 
-from __future__ import annotations
-
 import time
 from typing import Annotated
 
@@ -9,18 +7,19 @@ import typer
 
 from api.cli import render
 from api.cli.common import DbOption, app, batch_work, open_ledger
-from projections.rebuild import rebuild
-from projections.store import LAYOUT_VERSION
 
 
-@app.command("project")
+@app.command("project", epilog="Example: ledger project --follow")
 def project_command(
     follow: Annotated[
         bool, typer.Option("--follow", help="Keep following the log until interrupted.")
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Bring the read models up to date with the event log (a projection worker)."""
+    """Bring the read models up to date with the event log.
+
+    A projection worker: with --follow it keeps following the log.
+    """
     # A worker writes the read models: it migrates them first, like every writer.
     with open_ledger(db, migrate=True) as ledger, batch_work() as after_batch:
         runner = ledger.models.runner
@@ -31,9 +30,14 @@ def project_command(
     typer.echo(f"read models up to date ({applied} events applied)")
 
 
-@app.command("rebuild")
+@app.command("rebuild", epilog="Example: ledger rebuild --db sqlite:///demo.db")
 def rebuild_command(db: DbOption = None) -> None:
-    """Rebuild every read model from the event log into fresh tables and swap them in."""
+    """Rebuild every read model from the event log.
+
+    Into fresh tables, swapped in when done; the old ones answer queries meanwhile.
+    """
+    from projections.rebuild import rebuild
+
     with open_ledger(db, migrate=True) as ledger, batch_work() as after_batch:
         total = ledger.log.position()
         with render.progress(total, "rebuilding") as advance:
@@ -41,10 +45,14 @@ def rebuild_command(db: DbOption = None) -> None:
     typer.echo(f"read models rebuilt from {position} events")
 
 
-@app.command("migrate")
+@app.command("migrate", epilog="Example: ledger migrate --db sqlite:///demo.db")
 def migrate_command(db: DbOption = None) -> None:
-    """Create or upgrade the event log's and the read models' tables (import, project and
-    rebuild do it too; reading commands never change the database's layout)."""
+    """Create or upgrade the event log's and the read models' tables.
+
+    import, project and rebuild do it too; reading commands never change the database's layout.
+    """
+    from projections.store import LAYOUT_VERSION
+
     with open_ledger(db, create=True):
         pass  # opening a ledger for writing creates or upgrades its tables
     typer.echo(f"database ready: event log and read models (layout {LAYOUT_VERSION})")
