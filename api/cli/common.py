@@ -192,24 +192,27 @@ def check_format(fmt: str, out: Path | None, db: str | None) -> None:
 
 def emit(
     kind: str,
-    report: Report,
+    report: BaseModel,
     json_output: bool,
     fmt: str,
     out: Path | None,
-    as_text: Callable[[Report], str],
+    as_text: Callable[[], str],
+    as_document: Callable[[], exports.Document],
 ) -> None:
+    """Print or write the report: its JSON (``--json``), its text, or its spreadsheet (CSV:
+    the document's first table; XLSX: every table, to ``--out``)."""
     if fmt == "xlsx":
         assert out is not None
         with files.replaced(out, "wb") as stream:
-            exports.to_xlsx(kind, report, stream)
+            exports.to_xlsx(as_document(), stream)
         typer.echo(f"{kind} report written to {out}")
         return
     if json_output:
         text = json_text(report)
     elif fmt == "csv":
-        text = exports.to_csv(kind, report)
+        text = exports.to_csv(as_document())
     else:
-        text = as_text(report) + "\n"
+        text = as_text() + "\n"
     if out is None:
         sys.stdout.write(text)
     else:
