@@ -100,52 +100,66 @@ def to_csv(document: Document) -> str:
 
 
 def to_xlsx(document: Document, stream: IO[bytes]) -> None:
-    """The document as an XLSX workbook, one sheet per table."""
+    """The document as an XLSX workbook, one sheet per table (streamed: a roster of a whole
+    city is a hundred thousand rows)."""
     from openpyxl import Workbook
 
-    book = Workbook()
-    first = book.active
-    assert first is not None
-    book.remove(first)
+    book = Workbook(write_only=True)
     for table in document.tables:
         _sheet(book.create_sheet(table.sheet), document, table)
     book.save(stream)
 
 
 def _sheet(sheet: Any, document: Document, table: Table) -> None:
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    bold, lang = Font(bold=True), document.lang
-    date_format = "dd/mm/yyyy" if lang == "vi" else "yyyy-mm-dd"
-    _put(sheet.cell(row=1, column=1), document.title, lang).font = Font(bold=True, size=13)
-    for index, (label, value) in enumerate(document.params, start=2):
-        _put(sheet.cell(row=index, column=1), label, lang).font = bold
-        cell = _put(sheet.cell(row=index, column=2), value, lang)
+    lang = document.lang
+    bold, title = Font(bold=True), Font(bold=True, size=13)
+    formats = {"date": "dd/mm/yyyy" if lang == "vi" else "yyyy-mm-dd", "percent": "0.00%"}
+
+    def cell(value: Any, kind: ColumnKind = "text", font: Any = None) -> Any:
+        if isinstance(value, bool):
+            value = l10n.yes_no(value, lang)
+        if font is None and (value is None or (isinstance(value, str) and _plain(value))):
+            return value  # a plain value streams much faster than a styled cell
+        made = WriteOnlyCell(sheet)
+        _put(made, value, lang)
         if isinstance(value, date):
-            cell.number_format = date_format
-        elif isinstance(value, int) and not isinstance(value, bool):
-            cell.number_format = "#,##0"
-    header = len(document.params) + 3  # the title, the parameters, one blank row
+            made.number_format = formats["date"]
+        elif isinstance(value, float) and kind == "percent":
+            made.number_format = formats["percent"]
+        elif isinstance(value, int):
+            made.number_format = "#,##0"
+        if font is not None:
+            made.font = font
+        return made
+
+    # Widths first: a streamed sheet writes its columns before its rows.
     widths = [len(column.header) for column in table.columns]
-    for col, column in enumerate(table.columns, start=1):
-        _put(sheet.cell(row=header, column=col), column.header, lang).font = bold
-    for r, row in enumerate(table.rows, start=header + 1):
-        for col, (value, column) in enumerate(zip(row, table.columns, strict=True), start=1):
-            cell = _put(sheet.cell(row=r, column=col), value, lang)
-            if isinstance(value, date):
-                cell.number_format = date_format
-            elif isinstance(value, float) and column.kind == "percent":
-                cell.number_format = "0.00%"
-            elif isinstance(value, int) and not isinstance(value, bool):
-                cell.number_format = "#,##0"
-            shown = csv_cell(value, column.kind, lang)
-            widths[col - 1] = max(widths[col - 1], len(shown))
+    for row in table.rows:
+        for i, (value, column) in enumerate(zip(row, table.columns, strict=True)):
+            widths[i] = max(widths[i], len(csv_cell(value, column.kind, lang)))
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = min(width + 2, MAX_WIDTH)
+    header = len(document.params) + 3  # the title, the parameters, one blank row
     last = get_column_letter(len(table.columns))
     sheet.freeze_panes = f"A{header + 1}"
     sheet.auto_filter.ref = f"A{header}:{last}{header + len(table.rows)}"
-    for col, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(col)].width = min(width + 2, MAX_WIDTH)
+
+    sheet.append([cell(document.title, font=title)])
+    for label, value in document.params:
+        sheet.append([cell(label, font=bold), cell(value)])
+    sheet.append([])
+    sheet.append([cell(column.header, font=bold) for column in table.columns])
+    for row in table.rows:
+        sheet.append([cell(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
+
+
+def _plain(text: str) -> bool:
+    """Text that the spreadsheet library stores as text by itself (no formula, no error)."""
+    return not text.startswith(FORMULA_STARTS) and not text.startswith("#")
 
 
 def _put(cell: Any, value: Any, lang: str) -> Any:

@@ -86,7 +86,7 @@ def figures(r: AnnualFigures) -> list[tuple[str, Any]]:
     """Every figure of one year as (dotted key, value), in the order of SPEC §4."""
     out: list[tuple[str, Any]] = []
     for key, value in r.model_dump().items():
-        if key in ("org", "year", "known_at"):
+        if key in ("org", "year", "known_at", "previous_year"):
             continue
         if key == "admitted_by":
             for sub, sub_value in value.items():
@@ -145,7 +145,7 @@ def annual(
         f"{w('title.annual', lang)} {y} — {org_label(report.org, names)}",
         [
             (w("param.org", lang), org_label(report.org, names)),
-            (w("param.year", lang), y),
+            (w("param.year", lang), str(y)),  # text: a year is not a count (no "2,021")
             (w("param.known_at", lang), l10n.moment(report.known_at, lang)),
         ],
         [Table(w("sheet.annual", lang), columns, rows)],
