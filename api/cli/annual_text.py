@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from functools import partial
 
-from api.cli.l10n import moment, number, occupation, percent
+from api.cli.l10n import LANGS, moment, number, occupation, percent
 from api.cli.sheets import org_label
+from ledger.facts import OCCUPATIONS
 from projections.reports.annual import AnnualFigures, AnnualReport
 from projections.reports.committees import Committees
 from projections.reports.names import Names
 
-__all__ = ["change", "number", "percent", "render"]
+__all__ = ["OCCUPATION_WORDS", "change", "number", "percent", "render"]
+
+OCCUPATION_WORDS = {lang: {job: occupation(job, lang) for job in OCCUPATIONS} for lang in LANGS}
+"""The occupations in words, per language (the words live in ``l10n``; kept for the diff)."""
 
 
 def change(now: int, before: int, year: int, lang: str, unit: str = "") -> str:
