@@ -1,53 +1,26 @@
 """The annual report as prose, in Vietnamese (the seed's wording) or English.
 
 Each figure is stated the way the 2021 Hải Phòng report states it: the count, its share in
-percent with two decimals, and the change on the previous year.
+percent with two decimals, and the change on the previous year; the org is named beside its
+id, and the subordinate committees recording in the year are counted as the report counts the
+committees using the database ("35/35 đảng bộ trực thuộc").
 """
 
 from __future__ import annotations
 
 from functools import partial
 
+from api.cli.l10n import LANGS, moment, number, occupation, percent
+from api.cli.sheets import org_label
+from ledger.facts import OCCUPATIONS
 from projections.reports.annual import AnnualFigures, AnnualReport
+from projections.reports.committees import Committees
+from projections.reports.names import Names
 
-OCCUPATION_WORDS = {
-    "vi": {
-        "enterprise": "lãnh đạo quản lý và lao động trong các doanh nghiệp",
-        "student": "học sinh, sinh viên",
-        "contract_or_freelance": "lao động hợp đồng, tự do",
-        "farmer": "nông dân",
-        "civil_servant": "cán bộ, công chức, viên chức",
-        "armed_forces": "lực lượng vũ trang",
-        "teacher_or_health": "giáo viên, nhân viên y tế",
-        "retired": "người nghỉ hưu",
-        "other": "đối tượng khác",
-    },
-    "en": {
-        "enterprise": "managers and workers in enterprises",
-        "student": "students",
-        "contract_or_freelance": "contract or freelance workers",
-        "farmer": "farmers",
-        "civil_servant": "civil servants",
-        "armed_forces": "members of the armed forces",
-        "teacher_or_health": "teachers and health workers",
-        "retired": "retired people",
-        "other": "others",
-    },
-}
+__all__ = ["OCCUPATION_WORDS", "change", "number", "percent", "render"]
 
-
-def number(value: int, lang: str) -> str:
-    """3298 → '3.298' (vi) or '3,298' (en)."""
-    text = f"{value:,}"
-    return text.replace(",", ".") if lang == "vi" else text
-
-
-def percent(part: int, whole: int, lang: str) -> str:
-    """Share with two decimals: '63,04%' (vi) or '63.04%' (en); '—' when there is no whole."""
-    if not whole:
-        return "—"
-    text = f"{100 * part / whole:.2f}%"
-    return text.replace(".", ",") if lang == "vi" else text
+OCCUPATION_WORDS = {lang: {job: occupation(job, lang) for job in OCCUPATIONS} for lang in LANGS}
+"""The occupations in words, per language (the words live in ``l10n``; kept for the diff)."""
 
 
 def change(now: int, before: int, year: int, lang: str, unit: str = "") -> str:
@@ -64,24 +37,43 @@ def change(now: int, before: int, year: int, lang: str, unit: str = "") -> str:
     return f"{word} {number(abs(delta), lang)} on {year}"
 
 
-def render(report: AnnualReport, lang: str = "vi") -> str:
-    """The whole report as text."""
-    return (_vietnamese if lang == "vi" else _english)(report)
+def render(
+    report: AnnualReport,
+    lang: str = "vi",
+    names: Names | None = None,
+    committees: Committees | None = None,
+) -> str:
+    """The whole report as text (``committees``: those of the report's year, if counted)."""
+    write = _vietnamese if lang == "vi" else _english
+    return write(report, names or Names(), committees)
 
 
-def _vietnamese(r: AnnualReport) -> str:
+def _committees(c: Committees | None, lang: str) -> list[str]:
+    if c is None or not c.committees:
+        return []
+    ratio = f"{len(c.recording)}/{len(c.committees)}"
+    share = percent(len(c.recording), len(c.committees), lang)
+    if lang == "vi":
+        return [
+            f"Cơ sở dữ liệu đảng viên có dữ liệu ghi nhận trong năm {c.year} tại {ratio} "
+            f"({share}) đảng bộ trực thuộc."
+        ]
+    return [f"Subordinate committees recording in {c.year}: {ratio} ({share})."]
+
+
+def _vietnamese(r: AnnualReport, names: Names, committees: Committees | None) -> str:
     n, prev, y0 = partial(number, lang="vi"), r.previous_year, r.year - 1
     by, pby = r.admitted_by, prev.admitted_by
     adm = r.admitted
     jobs = "; ".join(
-        f"{n(count)} {OCCUPATION_WORDS['vi'][job]}, chiếm {percent(count, adm, 'vi')}"
+        f"{n(count)} {occupation(job, 'vi')}, chiếm {percent(count, adm, 'vi')}"
         for job, count in by.occupation.items()
         if count
     )
     moves = r.transferred_in + r.transferred_out
     lines = [
-        f"BÁO CÁO CÔNG TÁC ĐẢNG VIÊN NĂM {r.year} — {r.org}",
-        f"(số liệu biết đến {r.known_at})",
+        f"BÁO CÁO CÔNG TÁC ĐẢNG VIÊN NĂM {r.year} — {org_label(r.org, names)}",
+        f"(số liệu biết đến {moment(r.known_at, 'vi')})",
         "",
         f"Kết nạp được {n(adm)} đảng viên ({change(adm, prev.admitted, y0, 'vi')}), trong đó có "
         f"{n(by.private_business_owner)} chủ doanh nghiệp tư nhân; "
@@ -98,6 +90,7 @@ def _vietnamese(r: AnnualReport) -> str:
         f"{n(r.transferred_out)} lượt chuyển đi và {n(r.transferred_in)} lượt chuyển đến; "
         f"{n(r.internal_moves)} lượt chuyển trong nội bộ; {n(r.in_transit_at_end)} đảng "
         f"viên đang chuyển sinh hoạt tại 31-12-{r.year}.",
+        *_committees(committees, "vi"),
         f"Tính đến 31-12-{r.year}, tổng số đảng viên là {n(r.members_at_end)} "
         f"(đầu năm {n(r.members_at_start)}), trong đó hồ sơ đảng viên đã được cập nhật vào cơ "
         f"sở dữ liệu là {n(r.dossiers_recorded_at_end)}, đạt tỷ lệ "
@@ -117,19 +110,19 @@ def _vietnamese(r: AnnualReport) -> str:
     return "\n".join(lines)
 
 
-def _english(r: AnnualReport) -> str:
+def _english(r: AnnualReport, names: Names, committees: Committees | None) -> str:
     n, prev, y0 = partial(number, lang="en"), r.previous_year, r.year - 1
     by, pby = r.admitted_by, prev.admitted_by
     adm = r.admitted
     jobs = "; ".join(
-        f"{n(count)} {OCCUPATION_WORDS['en'][job]} ({percent(count, adm, 'en')})"
+        f"{n(count)} {occupation(job, 'en')} ({percent(count, adm, 'en')})"
         for job, count in by.occupation.items()
         if count
     )
     moves = r.transferred_in + r.transferred_out
     lines = [
-        f"MEMBERSHIP REPORT {r.year} — {r.org}",
-        f"(as known at {r.known_at})",
+        f"MEMBERSHIP REPORT {r.year} — {org_label(r.org, names)}",
+        f"(as known at {moment(r.known_at, 'en')})",
         "",
         f"Admitted {n(adm)} members ({change(adm, prev.admitted, y0, 'en')}), including "
         f"{n(by.private_business_owner)} private business owners, "
@@ -143,6 +136,7 @@ def _english(r: AnnualReport) -> str:
         f"Official transfers: {n(moves)} = {n(r.transferred_out)} out + "
         f"{n(r.transferred_in)} in; {n(r.internal_moves)} moves inside; "
         f"{n(r.in_transit_at_end)} members in transit at 31-12-{r.year}.",
+        *_committees(committees, "en"),
         f"Members at 31-12-{r.year}: {n(r.members_at_end)} (at the start of the year: "
         f"{n(r.members_at_start)}); dossiers in the database "
         f"{n(r.dossiers_recorded_at_end)} = "

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import orjson
 import typer
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from api.bootstrap import Ledger
+    from api.cli import exports
     from projections.queries import ReadModels
 
 PROGRAM = "ledger"
@@ -114,6 +115,17 @@ KnownAtOption = Annotated[
         help="Use only what was recorded by this time (ISO date-time; a date means its end).",
     ),
 ]
+LangOption = Annotated[
+    str,
+    typer.Option("--lang", metavar="vi|en", help="Language of the text and exports (default vi)."),
+]
+LANGS = ("vi", "en")
+
+
+def check_lang(lang: str) -> None:
+    """Refuse a language the reports are not written in."""
+    if lang not in LANGS:
+        fail(f"--lang must be vi or en, not {lang!r}")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -252,9 +264,6 @@ def json_text(payload: "BaseModel | dict[str, Any]") -> str:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
-Report = TypeVar("Report", bound="BaseModel")
-
-
 def print_json(payload: "BaseModel | dict[str, Any]") -> None:
     sys.stdout.write(json_text(payload))
 
@@ -279,26 +288,29 @@ def check_format(fmt: str, out: Path | None, db: str | None) -> None:
 
 def emit(
     kind: str,
-    report: Report,
+    report: "BaseModel",
     json_output: bool,
     fmt: str,
     out: Path | None,
-    as_text: Callable[[Report], str],
+    as_text: Callable[[], str],
+    as_document: "Callable[[], exports.Document]",
 ) -> None:
+    """Print or write the report: its JSON (``--json``), its text, or its spreadsheet (CSV:
+    the document's first table; XLSX: every table, to ``--out``)."""
     from api.cli import exports, files
 
     if fmt == "xlsx":
         assert out is not None
         with files.replaced(out, "wb") as stream:
-            exports.to_xlsx(kind, report, stream)
+            exports.to_xlsx(as_document(), stream)
         typer.echo(f"{kind} report written to {out}")
         return
     if json_output:
         text = json_text(report)
     elif fmt == "csv":
-        text = exports.to_csv(kind, report)
+        text = exports.to_csv(as_document())
     else:
-        text = as_text(report) + "\n"
+        text = as_text() + "\n"
     if out is None:
         sys.stdout.write(text)
     else:

@@ -1,31 +1,37 @@
 """The reading commands: ``ledger member``, ``roster`` and ``report annual|badges|quality``."""
 
-from typing import Annotated
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli import annual_text, render
+from api.cli import annual_text, render, sheets
 from api.cli.common import (
     AsOfOption,
     DbOption,
     FormatOption,
     JsonOption,
     KnownAtOption,
+    LangOption,
     OutOption,
     answer,
     app,
     check_format,
+    check_lang,
     day_of,
     emit,
-    fail,
     known_at_of,
-    print_json,
     read_models,
     report_app,
     when,
 )
 from commands.clock import local_now
 from ledger.facts import FIRST_DAY, LAST_DAY
+from projections.reports.committees import Committees, committees
+from projections.reports.names import Names
+
+if TYPE_CHECKING:
+    from projections.queries import ReadModels
 
 
 @app.command("member", epilog="Example: ledger member hp-m0000334 --as-of 2022-01-15")
@@ -34,13 +40,20 @@ def member_command(
     as_of: AsOfOption = None,
     known_at: KnownAtOption = None,
     json_output: JsonOption = False,
+    lang: LangOption = "vi",
+    fmt: FormatOption = "text",
+    out: OutOption = None,
     db: DbOption = None,
 ) -> None:
     """Show a member as of a date, as known at a time."""
+    check_lang(lang)
     day, moment, label = when(as_of, known_at)
+    check_format(fmt, out, db)
     with read_models(db) as models:
         view = models.member(member, as_of=day, known_at=moment, label=label)
         quarantine = models.unreadable(member, known_at=moment)
+        orgs = [view.org, view.to_org]
+        names = names_for(models, orgs, [member]) if in_words(json_output, fmt) else Names()
     if quarantine is not None:  # the JSON stays SPEC §4's; the reason goes to stderr
         fact_id, detail = quarantine
         typer.echo(
@@ -48,10 +61,9 @@ def member_command(
             f"{detail}); it is left out of every report until that fact is retracted",
             err=True,
         )
-    if json_output:
-        print_json(view)
-    else:
-        typer.echo(render.member(view))
+    emit("member", view, json_output, fmt, out,
+         lambda: render.member(view, names, lang),
+         lambda: sheets.member(view, names, lang))  # fmt: skip
 
 
 @app.command("roster", epilog="Example: ledger roster hp.d03 --as-of 2021-12-31")
@@ -60,16 +72,26 @@ def roster_command(
     as_of: AsOfOption = None,
     known_at: KnownAtOption = None,
     json_output: JsonOption = False,
+    lang: LangOption = "vi",
     fmt: FormatOption = "text",
     out: OutOption = None,
     db: DbOption = None,
 ) -> None:
     """List the members on the roster of an org's subtree as of a date."""
+    check_lang(lang)
     day, moment, label = when(as_of, known_at)
     check_format(fmt, out, db)
     with read_models(db) as models:
         roster = answer(lambda: models.roster(org, as_of=day, known_at=moment, label=label))
-    emit("roster", roster, json_output, fmt, out, render.roster)
+        rows = roster.members
+        names = (
+            names_for(models, [org, *(m["org"] for m in rows)], [m["member"] for m in rows])
+            if in_words(json_output, fmt)
+            else Names()
+        )
+    emit("roster", roster, json_output, fmt, out,
+         lambda: render.roster(roster, names, lang),
+         lambda: sheets.roster(roster, names, lang))  # fmt: skip
 
 
 @report_app.command("annual", epilog="Example: ledger report annual hp --year 2021 --lang en")
@@ -87,9 +109,7 @@ def annual_command(
     ],
     known_at: KnownAtOption = None,
     json_output: JsonOption = False,
-    lang: Annotated[
-        str, typer.Option("--lang", metavar="vi|en", help="Language of the text and exports.")
-    ] = "vi",
+    lang: LangOption = "vi",
     fmt: FormatOption = "text",
     out: OutOption = None,
     db: DbOption = None,
@@ -98,13 +118,22 @@ def annual_command(
 
     With the previous year for comparison.
     """
-    if lang not in ("vi", "en"):
-        fail(f"--lang must be vi or en, not {lang!r}")
+    check_lang(lang)
     check_format(fmt, out, db)
     moment, label = known_at_of(known_at, local_now())
     with read_models(db) as models:
         report = answer(lambda: models.annual(org, year=year, known_at=moment, label=label))
-    emit("annual", report, json_output, fmt, out, lambda r: annual_text.render(r, lang))
+        # Beside SPEC §4's JSON, never in it: the subordinate committees recording.
+        words = in_words(json_output, fmt)
+        this, last = (
+            (committees(models, org, y, moment) for y in (year, year - 1))
+            if words
+            else (Committees(year, (), ()), Committees(year - 1, (), ()))
+        )
+        names = names_for(models, [org, *this.committees], []) if words else Names()
+    emit("annual", report, json_output, fmt, out,
+         lambda: annual_text.render(report, lang, names, this),
+         lambda: sheets.annual(report, names, lang, (this, last)))  # fmt: skip
 
 
 @report_app.command("badges", epilog="Example: ledger report badges hp --on 2022-01-15")
@@ -114,19 +143,25 @@ def badges_command(
         str | None, typer.Option("--on", metavar="DATE", help="Date (default: today).")
     ] = None,
     json_output: JsonOption = False,
+    lang: LangOption = "vi",
+    fmt: FormatOption = "text",
+    out: OutOption = None,
     db: DbOption = None,
 ) -> None:
     """Members due a party-age badge.
 
     Those whose highest party-age milestone reached is not awarded yet.
     """
+    check_lang(lang)
     day = day_of(on, local_now().date())
+    check_format(fmt, out, db)
     with read_models(db) as models:
         report = answer(lambda: models.badges_due(org, on=day))
-    if json_output:
-        print_json(report)
-    else:
-        typer.echo(render.badges_due(report))
+        members = [d["member"] for d in report.due]
+        names = names_for(models, [org], members) if in_words(json_output, fmt) else Names()
+    emit("badges", report, json_output, fmt, out,
+         lambda: render.badges_due(report, names, lang),
+         lambda: sheets.badges_due(report, names, lang))  # fmt: skip
 
 
 @report_app.command("quality", epilog="Example: ledger report quality hp.d03 --as-of 2022-01-31")
@@ -135,6 +170,7 @@ def quality_command(
     as_of: AsOfOption = None,
     known_at: KnownAtOption = None,
     json_output: JsonOption = False,
+    lang: LangOption = "vi",
     fmt: FormatOption = "text",
     out: OutOption = None,
     db: DbOption = None,
@@ -143,8 +179,29 @@ def quality_command(
 
     Overdue transfers and probations, late reports, anomalies…
     """
+    check_lang(lang)
     day, moment, label = when(as_of, known_at)
     check_format(fmt, out, db)
     with read_models(db) as models:
         report = answer(lambda: models.quality(org, as_of=day, known_at=moment, label=label))
-    emit("quality", report, json_output, fmt, out, render.quality)
+        found = report.findings
+        names = (
+            names_for(models, [org, *(f["org"] for f in found)], [f["member"] for f in found])
+            if in_words(json_output, fmt)
+            else Names()
+        )
+    emit("quality", report, json_output, fmt, out,
+         lambda: render.quality(report, names, lang),
+         lambda: sheets.quality(report, names, lang))  # fmt: skip
+
+
+def in_words(json_output: bool, fmt: str) -> bool:
+    """Whether the answer is text or a spreadsheet (names wanted), not SPEC §4's JSON."""
+    return fmt == "xlsx" or not json_output
+
+
+def names_for(
+    models: "ReadModels", orgs: Iterable[str | None], members: Iterable[str | None]
+) -> Names:
+    """The names of ``orgs`` and ``members`` (ids may repeat or be None)."""
+    return models.names(orgs=orgs, members=members)

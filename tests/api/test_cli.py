@@ -290,8 +290,10 @@ def test_ledger_member_without_json_prints_readable_text(tmp_path: Path) -> None
     result = ledger("member", "m1", "--as-of", "2021-06-30", "--db", db)
     assert result.exit_code == 0
     assert not result.stdout.lstrip().startswith("{")
-    assert "m1" in result.stdout and "official" in result.stdout and "c1" in result.stdout
-    assert "prob-m1" in result.stdout
+    assert "m1" in result.stdout and "chính thức" in result.stdout and "c1" in result.stdout
+    assert "prob-m1" in result.stdout and "01/03/2021" in result.stdout
+    english = ledger("member", "m1", "--as-of", "2021-06-30", "--lang", "en", "--db", db).stdout
+    assert "official" in english and "2021-03-01" in english and "prob-m1" in english
 
 
 def test_the_first_read_after_a_large_import_says_it_is_catching_up(tmp_path: Path) -> None:

@@ -105,7 +105,7 @@ def test_an_export_replaces_its_file_whole_and_leaves_no_temporary_file(
     out.write_text("old content\n")
     assert run("roster", "hp", "--as-of", "2021-12-31", "--format", "csv", "--out", str(out),
                "--db", db).returncode == 0  # fmt: skip
-    assert out.read_text().startswith("roster report")
+    assert out.read_text(encoding="utf-8").startswith("\ufeffMã đảng viên,")
     assert not list(tmp_path.glob(".roster.csv.*"))
 
 

@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.cli.annual_text import change, number, percent
+from api.cli.annual_text import change
+from api.cli.l10n import number, percent
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "history.jsonl"
@@ -81,10 +82,12 @@ def test_roster_json_and_csv_agree(db: str) -> None:
     assert [m["member"] for m in roster["members"]] == sorted(
         m["member"] for m in roster["members"]
     )
-    rows = list(csv.reader(io.StringIO(run("roster", "hp", "--as-of", "2021-12-31",
-                                           "--format", "csv", "--db", db))))  # fmt: skip
-    header = rows.index(["member", "org", "status", "since"])
-    assert [r[0] for r in rows[header + 1 :]] == [m["member"] for m in roster["members"]]
+    text = run("roster", "hp", "--as-of", "2021-12-31", "--format", "csv", "--lang", "en",
+               "--db", db)  # fmt: skip
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert rows[0] == ["Member id", "Name", "Org id", "Org name", "Status", "Since"]
+    assert [r[0] for r in rows[1:]] == [m["member"] for m in roster["members"]]
+    assert [r[4] for r in rows[1:]] == [m["status"].replace("_", " ") for m in roster["members"]]
 
 
 def test_quality_exports_to_xlsx_with_findings_and_counts(db: str, tmp_path: Path) -> None:
@@ -96,23 +99,24 @@ def test_quality_exports_to_xlsx_with_findings_and_counts(db: str, tmp_path: Pat
     report = json.loads(run("report", "quality", "hp", "--as-of", "2022-12-31", "--json",
                             "--db", db))  # fmt: skip
     book = load_workbook(out)
-    assert book.sheetnames == ["report", "findings", "counts"]
-    findings = list(book["findings"].iter_rows(values_only=True))
-    assert findings[0] == ("kind", "org", "member", "fact", "detail")
-    assert [row[0] for row in findings[1:]] == [f["kind"] for f in report["findings"]]
-    counts = dict(list(book["counts"].iter_rows(values_only=True))[1:])
-    assert counts == report["counts"]
+    assert book.sheetnames == ["Phát hiện", "Tổng hợp"]
+    findings = list(book["Phát hiện"].iter_rows(values_only=True))
+    header = findings.index(("Loại", "Mã loại", "Mã tổ chức", "Tên tổ chức", "Mã đảng viên",
+                             "Họ và tên", "Mã sự kiện", "Chi tiết"))  # fmt: skip
+    assert [row[1] for row in findings[header + 1 :]] == [f["kind"] for f in report["findings"]]
+    counts = list(book["Tổng hợp"].iter_rows(values_only=True))
+    start = counts.index(("Loại", "Mã loại", "Số lượng")) + 1
+    assert {key: n for _, key, n in counts[start:]} == report["counts"]
 
 
 def test_annual_csv_lists_each_figure_with_the_previous_year(db: str) -> None:
     report = json.loads(run("report", "annual", "hp", "--year", "2021", "--json", "--db", db))
     text = run("report", "annual", "hp", "--year", "2021", "--format", "csv", "--db", db)
-    rows = {row[0]: row[1:] for row in csv.reader(io.StringIO(text)) if row}
-    assert rows["figure"] == ["2021", "2020"]
-    assert rows["members_at_end"] == [
-        str(report["members_at_end"]),
-        str(report["previous_year"]["members_at_end"]),
-    ]
+    table = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert table[0][:3] == ["Chỉ tiêu", "Mã chỉ tiêu", "2021"] and table[0][5] == "2020"
+    rows = {row[1]: row[2:] for row in table[1:]}
+    assert rows["members_at_end"][0] == str(report["members_at_end"])
+    assert rows["members_at_end"][3] == str(report["previous_year"]["members_at_end"])
     assert rows["admitted_by.occupation.student"][0] == str(
         report["admitted_by"]["occupation"]["student"]
     )
