@@ -8,7 +8,6 @@ orgs it concerns, and whether it has been retracted. The fact itself stays in th
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from ledger import facts as ft
 from ledger.facts import Fact
 from projections.derive import UNDECODABLE, readable_text
 from projections.store import utc_text
+from projections.text import search_key
 
 LOG_COLUMNS = (
     "position",
@@ -38,15 +38,6 @@ LOG_COLUMNS = (
 )
 NAMED = (ft.ADMITTED, ft.TRANSFERRED_IN)
 """The member facts that may name the person (``person.name``) and that place the member."""
-
-
-def search_key(name: str) -> str:
-    """``name`` lower-cased with Vietnamese accents folded: "Nguyễn Đức" → "nguyen duc".
-
-    NFD, then combining marks dropped; đ/Đ (a letter of its own, not a d with a mark) → d.
-    """
-    decomposed = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 @dataclass

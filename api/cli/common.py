@@ -32,11 +32,14 @@ from ledger.errors import LedgerError
 from storage.urls import Database, database_files, parse_database_url, redacted_url, scrubbed
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from pydantic import BaseModel
 
     from api.bootstrap import Ledger
     from api.cli import exports
     from projections.queries import ReadModels
+    from projections.reports.names import Names
 
 PROGRAM = "ledger"
 DISTRIBUTION = "membership-ledger"
@@ -384,3 +387,15 @@ def batch_work() -> Iterator[Callable[[Callable[[int], None]], Callable[[int], N
     finally:
         if enabled:
             gc.enable()
+
+
+def in_words(json_output: bool, fmt: str) -> bool:
+    """Whether the answer is text or a spreadsheet (names wanted), not the JSON of the spec."""
+    return fmt == "xlsx" or not json_output
+
+
+def names_for(
+    models: "ReadModels", orgs: "Iterable[str | None]", members: "Iterable[str | None]"
+) -> "Names":
+    """The names of ``orgs`` and ``members`` (ids may repeat or be None)."""
+    return models.names(orgs=orgs, members=members)

@@ -1,7 +1,5 @@
 """The directory commands for clerks and auditors: ``ledger orgs``, ``members`` and ``facts``."""
 
-from __future__ import annotations
-
 from datetime import datetime, time
 from typing import Annotated, Any
 
@@ -20,7 +18,7 @@ from api.cli.common import (
     when,
 )
 from api.timeparse import parse_day, parse_known_at
-from commands.application import local_now
+from commands.clock import local_now
 from projections.reports.directory import MAX_LIMIT, MemberSearch
 from projections.reports.facts import FactLog
 from projections.reports.names import Names
@@ -31,10 +29,13 @@ BRIEF_CHARS = 80
 COMMON = ("id", "type", "on", "recorded_at", "member", "ref", "note")
 
 
-@app.command("orgs")
+@app.command("orgs", epilog="Example: ledger orgs hp --as-of 2021-12-31")
 def orgs_command(
     org: Annotated[
-        str | None, typer.Argument(help="The org whose subtree is listed (default: every tree).")
+        str | None,
+        typer.Argument(
+            metavar="[ORG]", help="The org whose subtree is listed (default: every tree)."
+        ),
     ] = None,
     as_of: AsOfOption = None,
     known_at: KnownAtOption = None,
@@ -51,13 +52,17 @@ def orgs_command(
         typer.echo(org_tree_text(tree))
 
 
-@app.command("members")
+@app.command("members", epilog='Example: ledger members --name "nguyen van"')
 def members_command(
     name: Annotated[
-        str, typer.Option("--name", help="Part of the name (accents and case do not matter).")
+        str,
+        typer.Option(
+            "--name", metavar="TEXT", help="Part of the name (accents and case do not matter)."
+        ),
     ],
     limit: Annotated[
-        int, typer.Option("--limit", help="List at most this many.", min=1, max=MAX_LIMIT)
+        int,
+        typer.Option("--limit", metavar="N", help="List at most this many.", min=1, max=MAX_LIMIT),
     ] = 50,
     json_output: JsonOption = False,
     db: DbOption = None,
@@ -75,25 +80,29 @@ def members_command(
         typer.echo(members_text(found, names))
 
 
-@app.command("facts")
+@app.command("facts", epilog="Example: ledger facts --member hp-m0000404")
 def facts_command(
     member: Annotated[
-        str | None, typer.Option("--member", help="Only this member's facts.")
+        str | None, typer.Option("--member", metavar="MEMBER", help="Only this member's facts.")
     ] = None,
     org: Annotated[
-        str | None, typer.Option("--org", help="Only facts concerning this org's subtree.")
+        str | None,
+        typer.Option("--org", metavar="ORG", help="Only facts concerning this org's subtree."),
     ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="Recorded at or after (a date: its start).")
+        str | None,
+        typer.Option("--since", metavar="TIME", help="Recorded at or after (a date: its start)."),
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--until", help="Recorded at or before (a date: its end).")
+        str | None,
+        typer.Option("--until", metavar="TIME", help="Recorded at or before (a date: its end)."),
     ] = None,
     types: Annotated[
-        list[str] | None, typer.Option("--type", help="Only facts of this type (repeatable).")
+        list[str] | None,
+        typer.Option("--type", metavar="TYPE", help="Only facts of this type (repeatable)."),
     ] = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", help="List at most this many.", min=1)
+        int | None, typer.Option("--limit", metavar="N", help="List at most this many.", min=1)
     ] = None,
     json_output: JsonOption = False,
     db: DbOption = None,

@@ -11,7 +11,7 @@ goes through this module.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 LANGS = ("vi", "en")
 
@@ -46,12 +46,15 @@ def day(value: str | date | None, lang: str) -> str:
 
 def moment(value: str, lang: str) -> str:
     """A knowledge or recording time (ISO text with offset) to the minute, in its own offset:
-    '15/01/2022 09:00 (+07:00)' (vi), '2022-01-15 09:00 (+07:00)' (en). Other text is kept."""
+    '15/01/2022 09:00 (+07:00)' (vi), '2022-01-15 09:00 (+07:00)' (en); the end of a day (a
+    date given as a knowledge time) is that day, with its offset. Other text is kept."""
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return value
     when = f"{day(parsed.date(), lang)} {parsed:%H:%M}"
+    if parsed.time() == time.max:  # "known at 2022-01-15": the end of that day
+        when = day(parsed.date(), lang)
     if parsed.tzinfo is None:
         return when
     offset = parsed.strftime("%z")  # +0700
@@ -160,6 +163,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "title.quality": ("KIỂM TRA CHẤT LƯỢNG DỮ LIỆU", "DATA QUALITY"),
     "title.badges": ("ĐẢNG VIÊN ĐẾN HẠN XÉT TẶNG HUY HIỆU ĐẢNG", "BADGES DUE"),
     "title.member": ("ĐẢNG VIÊN", "MEMBER"),
+    "title.diff": ("SO SÁNH BÁO CÁO NĂM", "ANNUAL REPORT THEN AND NOW"),
     # Sheet names (at most 31 characters).
     "sheet.roster": ("Danh sách", "Roster"),
     "sheet.annual": ("Báo cáo năm", "Annual report"),
@@ -167,6 +171,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "sheet.counts": ("Tổng hợp", "Counts"),
     "sheet.badges": ("Huy hiệu đến hạn", "Badges due"),
     "sheet.member": ("Quá trình", "Facts"),
+    "sheet.diff": ("So sánh", "Changes"),
     # Parameters (the header block of a spreadsheet, the first lines of a text report).
     "param.org": ("Tổ chức", "Organisation"),
     "param.as_of": ("Tính đến ngày", "As of"),
@@ -176,6 +181,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "param.count": ("Số đảng viên", "Members"),
     "param.findings": ("Số phát hiện", "Findings"),
     "param.member": ("Đảng viên", "Member"),
+    "param.then": ("Số liệu biết đến (trước)", "Known then"),
+    "param.now": ("Số liệu biết đến (nay)", "Known now"),
     # Column headers.
     "col.member": ("Mã đảng viên", "Member id"),
     "col.member_name": ("Họ và tên", "Name"),
@@ -201,6 +208,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "col.recorded_at": ("Ghi nhận lúc", "Recorded at"),
     "col.retracted": ("Đã rút lại", "Retracted"),
     "col.anomaly": ("Bất thường", "Anomaly"),
+    "col.then": ("Trước", "Then"),
+    "col.now": ("Nay", "Now"),
+    # The auditor's diff.
+    "diff.against": ("so với", "against"),
+    "diff.now": ("nay", "now"),
+    "diff.changed": ("chỉ tiêu thay đổi", "figures changed"),
+    "diff.none": ("Không chỉ tiêu nào thay đổi.", "No figure changed."),
+    "diff.no_facts": (
+        "(không có sự kiện nào ghi nhận trong khoảng này)",
+        "(no fact recorded in between)",
+    ),
+    "diff.retracted": ("(rút lại)", "(retracted)"),
+    "previous_year": ("năm trước", "previous year"),
     # Member view.
     "member.status": ("trạng thái", "status"),
     "member.org": ("tổ chức", "org"),

@@ -1,7 +1,6 @@
 """The reading commands: ``ledger member``, ``roster`` and ``report annual|badges|quality``."""
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -20,7 +19,9 @@ from api.cli.common import (
     check_lang,
     day_of,
     emit,
+    in_words,
     known_at_of,
+    names_for,
     read_models,
     report_app,
     when,
@@ -29,9 +30,6 @@ from commands.clock import local_now
 from ledger.facts import FIRST_DAY, LAST_DAY
 from projections.reports.committees import Committees, committees
 from projections.reports.names import Names
-
-if TYPE_CHECKING:
-    from projections.queries import ReadModels
 
 
 @app.command("member", epilog="Example: ledger member hp-m0000334 --as-of 2022-01-15")
@@ -193,15 +191,3 @@ def quality_command(
     emit("quality", report, json_output, fmt, out,
          lambda: render.quality(report, names, lang),
          lambda: sheets.quality(report, names, lang))  # fmt: skip
-
-
-def in_words(json_output: bool, fmt: str) -> bool:
-    """Whether the answer is text or a spreadsheet (names wanted), not SPEC §4's JSON."""
-    return fmt == "xlsx" or not json_output
-
-
-def names_for(
-    models: "ReadModels", orgs: Iterable[str | None], members: Iterable[str | None]
-) -> Names:
-    """The names of ``orgs`` and ``members`` (ids may repeat or be None)."""
-    return models.names(orgs=orgs, members=members)

@@ -20,6 +20,7 @@ from api.cli.exports import Column, Document, Table
 from projections.reports.annual import AnnualFigures, AnnualReport
 from projections.reports.badges import BadgesDue
 from projections.reports.committees import Committees
+from projections.reports.diff import AnnualDiff
 from projections.reports.member import MemberView
 from projections.reports.names import Names
 from projections.reports.quality import QualityReport
@@ -102,7 +103,11 @@ def figures(r: AnnualFigures) -> list[tuple[str, Any]]:
 
 
 def figure_label(key: str, lang: str) -> str:
-    """The label of a figure's row (an occupation or milestone adds its own words)."""
+    """The label of a figure's row (an occupation or milestone adds its own words; a figure of
+    the previous year, ``previous_year.died``, says so)."""
+    if key.startswith("previous_year."):
+        label = figure_label(key.removeprefix("previous_year."), lang)
+        return f"{label} ({l10n.word('previous_year', lang)})"
     if key.startswith("admitted_by.occupation."):
         job = key.rsplit(".", 1)[1]
         return f"{l10n.word('fig.admitted_by.occupation', lang)}: {l10n.occupation(job, lang)}"
@@ -228,4 +233,38 @@ def member(view: MemberView, names: Names, lang: str) -> Document:
             (w("param.known_at", lang), l10n.moment(view.known_at, lang)),
         ],
         [Table(w("sheet.member", lang), columns, rows)],
+    )
+
+
+def diff(view: AnnualDiff, names: Names, lang: str) -> Document:
+    """The auditor's diff: one row per fact of each changed figure (a figure without facts: one
+    row without a fact)."""
+    w = l10n.word
+    columns = _cols(lang, ("figure", "text"), ("key", "text"), ("then", "number"),
+                    ("now", "number"), ("change", "number"), ("fact", "text"), ("type", "text"),
+                    ("member", "text"), ("member_name", "text"), ("org", "text"),
+                    ("org_name", "text"), ("on", "date"), ("recorded_at", "text"),
+                    ("retracted", "text"))  # fmt: skip
+    rows: list[list[Any]] = []
+    for figure in view.figures:
+        head = [figure_label(figure.figure, lang), figure.figure, figure.then, figure.now,
+                figure.now - figure.then]  # fmt: skip
+        if not figure.facts:
+            rows.append([*head, None, None, None, None, None, None, None, None, None])
+        for f in figure.facts:
+            rows.append(
+                [*head, f["id"], l10n.fact_type(f["type"], lang), f["member"],
+                 names.member(f["member"]), f["org"], names.org(f["org"]), _day(f["on"]),
+                 l10n.moment(f["recorded_at"], lang), l10n.yes_no(f["retracted"], lang)]
+            )  # fmt: skip
+    return Document(
+        lang,
+        f"{w('title.diff', lang)} {view.year} — {org_label(view.org, names)}",
+        [
+            (w("param.org", lang), org_label(view.org, names)),
+            (w("param.year", lang), str(view.year)),
+            (w("param.then", lang), l10n.moment(view.then, lang)),
+            (w("param.now", lang), l10n.moment(view.now, lang)),
+        ],
+        [Table(w("sheet.diff", lang), columns, rows)],
     )

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
-from projections.logrows import search_key
 from projections.reports.names import Names
 from projections.reports.types import REPORT
+from projections.text import search_key
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels

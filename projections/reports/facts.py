@@ -11,7 +11,6 @@ from pydantic import BaseModel
 from typing_extensions import TypedDict
 
 from ledger import facts as ft
-from ledger.events import FactEvent
 from projections.reports.types import REPORT, IsoDate
 from projections.store import OPEN_TIME, utc_text
 
@@ -141,6 +140,8 @@ def _submitted(models: ReadModels, wanted: set[tuple[str, int]]) -> dict[tuple[s
 def as_submitted(event: Any) -> dict[str, Any] | None:
     """The interchange JSON of a stored fact event: ``id``, ``type``, ``on``, ``recorded_at``,
     the type's own fields as submitted, then ``ref`` and ``note`` when given."""
+    from ledger.events import FactEvent  # the library's: loaded only when facts are read back
+
     if not isinstance(event, FactEvent):
         return None
     fact: dict[str, Any] = {

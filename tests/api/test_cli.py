@@ -308,6 +308,6 @@ def test_the_first_read_after_a_large_import_says_it_is_catching_up(tmp_path: Pa
     first = subprocess.run([*command, "--db", url], capture_output=True, text=True, check=False)
     assert first.returncode == 0, first.stderr
     assert "bringing the read models up to date (5,002 new events)" in first.stderr
-    assert ": 5000 members" in first.stdout
+    assert ": 5.000 đảng viên" in first.stdout
     again = subprocess.run([*command, "--db", url], capture_output=True, text=True, check=False)
     assert again.returncode == 0 and again.stderr == ""

@@ -16,8 +16,12 @@ from typer.testing import CliRunner
 from api.cli import app
 from api.cli.diff import render
 from projections.reports.diff import AnnualDiff, ChangedFigure
+from projections.reports.names import Names
 
 runner = CliRunner()
+_OFFSET = datetime(2022, 1, 15).astimezone().strftime("%z")
+LOCAL = f"({_OFFSET[:3]}:{_OFFSET[3:5]})"
+"""The machine's offset as the text prints it: a date given on the command line is local."""
 
 
 def at(day: str) -> str:
@@ -123,22 +127,24 @@ def test_without_against_the_diff_runs_to_now(db: str) -> None:
 
 def test_text_in_vietnamese_and_english(db: str) -> None:
     vietnamese = run(*DIFF, "--db", db).splitlines()
-    assert vietnamese[:2] == [
-        "Báo cáo năm 2021 — hp: biết đến 15/01/2022 so với nay",
+    assert vietnamese[:3] == [
+        "SO SÁNH BÁO CÁO NĂM 2021 — HP (hp)",
+        f"Số liệu biết đến 15/01/2022 {LOCAL} so với nay",
         "5 chỉ tiêu thay đổi.",
     ]
-    assert "members_at_end — đảng viên cuối năm: 2 → 0 (-2)" in vietnamese
-    assert "died — từ trần: 0 → 1 (+1)" in vietnamese
+    assert "Đảng viên cuối năm (members_at_end): 2 → 0 (-2)" in vietnamese
+    assert "Từ trần (died): 0 → 1 (+1)" in vietnamese
     assert (
-        "    2021-04-01T09:00:00+07:00  member.admitted  m2  2021-04-01  adm-m2  (rút lại)"
+        "    01/04/2021 09:00 (+07:00)  kết nạp  m2 Person m2  01/04/2021  adm-m2  (rút lại)"
         in vietnamese
     )
     english = run(*DIFF, "--against", "2022-01-31", "--lang", "en", "--db", db).splitlines()
-    assert english[:2] == [
-        "Annual report 2021 — hp: known at 2022-01-15 against 2022-01-31",
+    assert english[:3] == [
+        "ANNUAL REPORT THEN AND NOW 2021 — HP (hp)",
+        f"Known at 2022-01-15 {LOCAL} against 2022-01-31 {LOCAL}",
         "5 figures changed.",
     ]
-    assert "admitted_by.occupation.student — students (admitted): 1 → 0 (-1)" in english
+    assert "Admitted: students (admitted_by.occupation.student): 1 → 0 (-1)" in english
     assert any(line.endswith("adm-m2  (retracted)") for line in english)
     assert "No figure changed." in run(*DIFF, "--against", "2022-01-16", "--lang", "en",
                                        "--db", db)  # fmt: skip
@@ -150,51 +156,60 @@ def test_text_numbers_use_each_languages_thousands_separator() -> None:
         figures=[ChangedFigure.model_construct(figure="previous_year.members_at_end",
                                                then=127585, now=127455, facts=[])],
     )  # fmt: skip
-    vietnamese = render(report, "vi", live=False).splitlines()
-    assert (
-        vietnamese[0] == "Báo cáo năm 2021 — hp: biết đến 15/01/2022 09:30 so với 01/01/2026 00:00"
+    names = Names(orgs={"hp": "Đảng bộ thành phố Hải Phòng"})
+    vietnamese = render(report, names, "vi", live=False).splitlines()
+    assert vietnamese[:2] == [
+        "SO SÁNH BÁO CÁO NĂM 2021 — Đảng bộ thành phố Hải Phòng (hp)",
+        "Số liệu biết đến 15/01/2022 09:30 (+07:00) so với 01/01/2026 00:00 (+07:00)",
+    ]
+    assert vietnamese[4] == (
+        "Đảng viên cuối năm (năm trước) (previous_year.members_at_end): 127.585 → 127.455 (-130)"
     )
-    assert vietnamese[3] == (
-        "previous_year.members_at_end — đảng viên cuối năm (năm trước): 127.585 → 127.455 (-130)"
-    )
-    english = render(report, "en", live=True).splitlines()
-    assert english[3] == (
-        "previous_year.members_at_end — members at the end (previous year): "
+    english = render(report, names, "en", live=True).splitlines()
+    assert english[1] == "Known at 2022-01-15 09:30 (+07:00) against now"
+    assert english[4] == (
+        "Members at the end of the year (previous year) (previous_year.members_at_end): "
         "127,585 → 127,455 (-130)"
     )
-    assert english[4] == "    (no fact recorded in between)"
+    assert english[5] == "    (no fact recorded in between)"
 
 
-def test_xlsx_has_a_bold_frozen_header_and_real_dates(db: str, tmp_path: Path) -> None:
+def test_xlsx_is_one_table_with_names_real_dates_and_the_header_block(
+    db: str, tmp_path: Path
+) -> None:
     from openpyxl import load_workbook
 
     out = tmp_path / "diff.xlsx"
     run(*DIFF, "--lang", "en", "--format", "xlsx", "--out", str(out), "--db", db)
     book = load_workbook(out)
-    assert len(book.sheetnames) == 1
+    assert book.sheetnames == ["Changes"]
     sheet = book.active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("figure", "then", "now", "change", "fact id", "type", "member", "org",
-                       "on", "recorded_at", "retracted")  # fmt: skip
-    assert all(cell.font.bold for cell in sheet[1])
-    assert sheet.freeze_panes == "A2"
-    assert rows[1] == ("members_at_end", 2, 0, -2, "adm-m2", "member.admitted", "m2",
-                       "hp.d1.c1", datetime(2021, 4, 1), datetime(2021, 4, 1, 9), True)  # fmt: skip
-    assert rows[-1] == ("died", 0, 1, 1, "death-m1", "member.died", "m1", "hp.d1.c1",
-                        datetime(2021, 11, 20), datetime(2022, 1, 20, 9), False)  # fmt: skip
-    assert len(rows) == 1 + 6
-    vietnamese = tmp_path / "diff_vi.xlsx"
+    assert rows[0][0] == "ANNUAL REPORT THEN AND NOW 2021 — HP (hp)"
+    header = rows.index(("Figure", "Key", "Then", "Now", "Change", "Fact id", "Fact type",
+                         "Member id", "Name", "Org id", "Org name", "On", "Recorded at",
+                         "Retracted"))  # fmt: skip
+    assert all(cell.font.bold for cell in sheet[header + 1])
+    assert sheet.freeze_panes == f"A{header + 2}"
+    body = rows[header + 1 :]
+    assert body[0] == ("Members at the end of the year", "members_at_end", 2, 0, -2, "adm-m2",
+                       "admitted", "m2", "Person m2", "hp.d1.c1", "HP.D1.C1",
+                       datetime(2021, 4, 1), "2021-04-01 09:00 (+07:00)", "yes")  # fmt: skip
+    assert body[-1][:8] == ("Died", "died", 0, 1, 1, "death-m1", "died", "m1")
+    assert len(body) == 6
+    vietnamese = tmp_path / "diff-vi.xlsx"
     run(*DIFF, "--format", "xlsx", "--out", str(vietnamese), "--db", db)
-    header = next(load_workbook(vietnamese).active.iter_rows(values_only=True))  # type: ignore[union-attr]
-    assert header[0] == "chỉ tiêu" and header[-1] == "rút lại"
+    assert load_workbook(vietnamese).sheetnames == ["So sánh"]
 
 
-def test_csv_has_the_same_rows_as_text(db: str) -> None:
-    rows = list(csv.reader(io.StringIO(run(*DIFF, "--lang", "en", "--format", "csv", "--db", db))))
-    assert rows[0][0] == "figure" and len(rows) == 1 + 6
-    assert rows[-1] == ["died", "0", "1", "1", "death-m1", "member.died", "m1", "hp.d1.c1",
-                        "2021-11-20", "2022-01-20T09:00:00+07:00", "False"]  # fmt: skip
+def test_csv_is_one_table_with_the_rows_of_the_xlsx(db: str) -> None:
+    text = run(*DIFF, "--lang", "en", "--format", "csv", "--db", db)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert rows[0][:3] == ["Figure", "Key", "Then"] and len(rows) == 1 + 6
+    assert len({len(row) for row in rows}) == 1
+    assert rows[-1][:9] == ["Died", "died", "0", "1", "1", "death-m1", "died", "m1", "Person m1"]
 
 
 def test_against_before_known_at_is_a_usage_error(db: str) -> None:

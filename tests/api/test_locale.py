@@ -40,7 +40,9 @@ def test_knowledge_times_keep_their_own_offset_to_the_minute() -> None:
     assert l10n.moment("2022-01-15T09:00:00+07:00", "vi") == "15/01/2022 09:00 (+07:00)"
     assert l10n.moment("2022-01-15T09:00:00+07:00", "en") == "2022-01-15 09:00 (+07:00)"
     assert l10n.moment("2026-12-02T13:23:52.257380+00:00", "vi") == "02/12/2026 13:23 (+00:00)"
-    assert l10n.moment("2021-06-30T23:59:59.999999-03:30", "en") == "2021-06-30 23:59 (-03:30)"
+    # A date given as a knowledge time means the end of that day: the day, with its offset.
+    assert l10n.moment("2021-06-30T23:59:59.999999-03:30", "en") == "2021-06-30 (-03:30)"
+    assert l10n.moment("2021-06-30T23:59:59-03:30", "en") == "2021-06-30 23:59 (-03:30)"
     assert l10n.moment("2021-06-30T08:00:00", "vi") == "30/06/2021 08:00"
     assert l10n.moment("now", "vi") == "now"
 

@@ -74,4 +74,4 @@ def test_a_reader_behind_the_log_opens_it_and_catches_up(database_url: str) -> N
 
 def roster_of_hp(ledger: Ledger) -> dict[str, object]:
     roster = ledger.models.roster("hp", as_of=date(2020, 1, 1), known_at=None, label="now")
-    return {"org": roster["org"], "count": roster["count"]}
+    return {"org": roster.org, "count": roster.count}
