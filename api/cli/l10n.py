@@ -163,6 +163,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "title.quality": ("KIỂM TRA CHẤT LƯỢNG DỮ LIỆU", "DATA QUALITY"),
     "title.badges": ("ĐẢNG VIÊN ĐẾN HẠN XÉT TẶNG HUY HIỆU ĐẢNG", "BADGES DUE"),
     "title.member": ("ĐẢNG VIÊN", "MEMBER"),
+    "title.orgs": ("CÂY TỔ CHỨC", "ORG TREE"),
+    "title.facts": ("SỔ SỰ KIỆN", "FACT LOG"),
     "title.diff": ("SO SÁNH BÁO CÁO NĂM", "ANNUAL REPORT THEN AND NOW"),
     # Sheet names (at most 31 characters).
     "sheet.roster": ("Danh sách", "Roster"),
@@ -172,6 +174,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "sheet.badges": ("Huy hiệu đến hạn", "Badges due"),
     "sheet.member": ("Quá trình", "Facts"),
     "sheet.diff": ("So sánh", "Changes"),
+    "sheet.orgs": ("Tổ chức", "Orgs"),
+    "sheet.facts": ("Sự kiện", "Facts"),
     # Parameters (the header block of a spreadsheet, the first lines of a text report).
     "param.org": ("Tổ chức", "Organisation"),
     "param.as_of": ("Tính đến ngày", "As of"),
@@ -181,6 +185,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "param.count": ("Số đảng viên", "Members"),
     "param.findings": ("Số phát hiện", "Findings"),
     "param.member": ("Đảng viên", "Member"),
+    "param.facts": ("Số sự kiện", "Facts"),
     "param.then": ("Số liệu biết đến (trước)", "Known then"),
     "param.now": ("Số liệu biết đến (nay)", "Known now"),
     # Column headers.
@@ -209,6 +214,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "col.retracted": ("Đã rút lại", "Retracted"),
     "col.anomaly": ("Bất thường", "Anomaly"),
     "col.then": ("Trước", "Then"),
+    "col.level": ("Cấp", "Level"),
+    "col.parent": ("Tổ chức cấp trên", "Parent"),
+    "col.registered_on": ("Thành lập", "Registered"),
+    "col.dissolved_on": ("Giải thể", "Dissolved"),
+    "col.ref": ("Văn bản", "Document"),
+    "col.fields": ("Nội dung", "Fields"),
+    # The directory.
+    "orgs": ("tổ chức", "orgs"),
+    "orgs.every_root": ("mọi tổ chức", "every tree"),
+    "orgs.dissolved": ("giải thể", "dissolved"),
+    "members.found": ("Đảng viên có tên chứa", "Members whose name contains"),
+    "facts": ("sự kiện", "facts"),
     "col.now": ("Nay", "Now"),
     # The auditor's diff.
     "diff.against": ("so với", "against"),

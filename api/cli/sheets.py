@@ -35,7 +35,7 @@ def org_label(org: str | None, names: Names) -> str:
     return f"{name} ({org})" if name else org
 
 
-def _day(text: str | None) -> date | str | None:
+def as_date(text: str | None) -> date | str | None:
     """An ISO day as a date (a real date in XLSX); other text as it is."""
     if text is None:
         return None
@@ -56,7 +56,7 @@ def roster(view: Roster, names: Names, lang: str) -> Document:
                     ("org_name", "text"), ("status", "text"), ("since", "date"))  # fmt: skip
     rows = [
         [m["member"], names.member(m["member"]), m["org"], names.org(m["org"]),
-         l10n.status(m["status"], lang), _day(m["since"])]
+         l10n.status(m["status"], lang), as_date(m["since"])]
         for m in view.members
     ]  # fmt: skip
     return Document(
@@ -64,7 +64,7 @@ def roster(view: Roster, names: Names, lang: str) -> Document:
         f"{w('title.roster', lang)} — {org_label(view.org, names)}",
         [
             (w("param.org", lang), org_label(view.org, names)),
-            (w("param.as_of", lang), _day(view.as_of)),
+            (w("param.as_of", lang), as_date(view.as_of)),
             (w("param.known_at", lang), l10n.moment(view.known_at, lang)),
             (w("param.count", lang), view.count),
         ],
@@ -174,7 +174,7 @@ def quality(view: QualityReport, names: Names, lang: str) -> Document:
         f"{w('title.quality', lang)} — {org_label(view.org, names)}",
         [
             (w("param.org", lang), org_label(view.org, names)),
-            (w("param.as_of", lang), _day(view.as_of)),
+            (w("param.as_of", lang), as_date(view.as_of)),
             (w("param.known_at", lang), l10n.moment(view.known_at, lang)),
             (w("param.findings", lang), len(view.findings)),
         ],
@@ -202,7 +202,7 @@ def badges_due(view: BadgesDue, names: Names, lang: str) -> Document:
         f"{w('title.badges', lang)} — {org_label(view.org, names)}",
         [
             (w("param.org", lang), org_label(view.org, names)),
-            (w("param.on", lang), _day(view.on)),
+            (w("param.on", lang), as_date(view.on)),
             (w("param.count", lang), len(view.due)),
         ],
         [Table(w("sheet.badges", lang), columns, rows)],
@@ -216,7 +216,7 @@ def member(view: MemberView, names: Names, lang: str) -> Document:
                     ("fact", "text"), ("recorded_at", "text"), ("retracted", "text"),
                     ("anomaly", "text"))  # fmt: skip
     rows = [
-        [_day(f["on"]), l10n.fact_type(f["type"], lang), f["type"], f["id"],
+        [as_date(f["on"]), l10n.fact_type(f["type"], lang), f["type"], f["id"],
          l10n.moment(f["recorded_at"], lang), f["retracted"], f["anomaly"]]
         for f in view.facts
     ]  # fmt: skip
@@ -229,7 +229,7 @@ def member(view: MemberView, names: Names, lang: str) -> Document:
             (w("col.member_name", lang), name),
             (w("col.status", lang), l10n.status(view.status, lang)),
             (w("param.org", lang), org_label(view.org, names)),
-            (w("param.as_of", lang), _day(view.as_of)),
+            (w("param.as_of", lang), as_date(view.as_of)),
             (w("param.known_at", lang), l10n.moment(view.known_at, lang)),
         ],
         [Table(w("sheet.member", lang), columns, rows)],
@@ -254,7 +254,7 @@ def diff(view: AnnualDiff, names: Names, lang: str) -> Document:
         for f in figure.facts:
             rows.append(
                 [*head, f["id"], l10n.fact_type(f["type"], lang), f["member"],
-                 names.member(f["member"]), f["org"], names.org(f["org"]), _day(f["on"]),
+                 names.member(f["member"]), f["org"], names.org(f["org"]), as_date(f["on"]),
                  l10n.moment(f["recorded_at"], lang), l10n.yes_no(f["retracted"], lang)]
             )  # fmt: skip
     return Document(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import datetime
 from pathlib import Path
@@ -62,13 +64,41 @@ def test_orgs_json_counts_each_subtree_as_its_roster(db: str) -> None:
 
 
 def test_orgs_text_is_an_indented_tree_with_names_and_counts(db: str) -> None:
-    text = run("orgs", "--as-of", "2021-12-31", "--db", db)
+    text = run("orgs", "--as-of", "2021-12-31", "--lang", "en", "--db", db)
     lines = text.splitlines()
-    assert lines[0].startswith("org tree of every root as of 2021-12-31")
+    assert lines[0] == "ORG TREE — every tree"
+    assert lines[1].startswith("As of 2021-12-31 (known at ")
     roster = json.loads(run("roster", "hp", "--as-of", "2021-12-31", "--json", "--db", db))
-    assert lines[1] == f"  hp  Đảng bộ thành phố Hải Phòng  {roster['count']} members"
-    assert lines[2].startswith("    hp.d01  Đảng bộ quận Hồng Bàng  ")
-    assert lines[3].startswith("      hp.d01.c01  ")
+    assert lines[2] == f"  hp  Đảng bộ thành phố Hải Phòng  {roster['count']} members"
+    assert lines[3].startswith("    hp.d01  Đảng bộ quận Hồng Bàng  ")
+    assert lines[4].startswith("      hp.d01.c01  ")
+    vietnamese = run("orgs", "hp", "--as-of", "2021-12-31", "--db", db).splitlines()
+    assert vietnamese[0] == "CÂY TỔ CHỨC — hp"
+    assert vietnamese[1].startswith("Tính đến ngày 31/12/2021 (số liệu biết đến ")
+    assert vietnamese[2] == f"  hp  Đảng bộ thành phố Hải Phòng  {roster['count']} đảng viên"
+
+
+def test_orgs_and_facts_export_one_table_in_the_language(db: str, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    text = run("orgs", "hp", "--as-of", "2021-12-31", "--format", "csv", "--db", db)
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert text.startswith("\ufeff") and rows[0][:3] == ["Mã tổ chức", "Tên tổ chức", "Cấp"]
+    assert rows[1][:3] == ["hp", "Đảng bộ thành phố Hải Phòng", "0"]
+    assert len({len(row) for row in rows}) == 1
+    out = tmp_path / "facts.xlsx"
+    run("facts", "--member", "hp-0014", "--lang", "en", "--format", "xlsx", "--out", str(out),
+        "--db", db)  # fmt: skip
+    book = load_workbook(out)
+    assert book.sheetnames == ["Facts"]
+    sheet = book.active
+    assert sheet is not None
+    table = list(sheet.iter_rows(values_only=True))
+    header = next(i for i, row in enumerate(table) if row[0] == "Recorded at")
+    body = table[header + 1 :]
+    assert len(body) == len(submitted_of("hp-0014"))
+    assert all(isinstance(row[1], datetime) for row in body)  # real dates
+    assert {row[5] for row in body} == {"Vũ Văn Bình"}
 
 
 def test_orgs_refuses_an_unknown_org_and_a_bad_date(db: str) -> None:
@@ -133,12 +163,17 @@ def test_facts_filters_by_org_window_and_type(db: str) -> None:
 
 
 def test_facts_text_shows_one_line_per_fact_with_names(db: str) -> None:
-    text = run("facts", "--member", "hp-0014", "--db", db)
+    text = run("facts", "--member", "hp-0014", "--lang", "en", "--db", db)
     lines = text.splitlines()
     assert lines[0] == f"{len(submitted_of('hp-0014'))} facts"
     went_away = next(line for line in lines if "hp-f0088" in line)
-    assert went_away.startswith("2021-03-16T09:00:00+07:00  2021-03-15  member.went_away  ")
+    assert went_away.startswith("2021-03-16 09:00 (+07:00)  2021-03-15  went away  ")
     assert "hp-0014 (Vũ Văn Bình)" in went_away and went_away.endswith("[retracted]")
+    vietnamese = run("facts", "--member", "hp-0014", "--db", db).splitlines()
+    assert vietnamese[0] == f"{len(submitted_of('hp-0014'))} sự kiện"
+    went_away = next(line for line in vietnamese if "hp-f0088" in line)
+    assert went_away.startswith("16/03/2021 09:00 (+07:00)  15/03/2021  ")
+    assert went_away.endswith("[đã rút lại]")
 
 
 def test_facts_refuses_bad_filters(db: str) -> None:
