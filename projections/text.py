@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import unicodedata
 
+MAX_SEARCH = 10_000
+"""At most this many members in one answer to a search by name."""
+
 
 def search_key(name: str) -> str:
     """``name`` lower-cased with Vietnamese accents folded: "Nguyễn Đức" → "nguyen duc".

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from api.cli.l10n import LANGS, moment, number, occupation, percent
-from api.cli.sheets import org_label
+from api.cli.l10n import LANGS, moment, number, occupation, org_label, percent
 from ledger.facts import OCCUPATIONS
 from projections.reports.annual import AnnualFigures, AnnualReport
 from projections.reports.committees import Committees

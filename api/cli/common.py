@@ -395,7 +395,15 @@ def in_words(json_output: bool, fmt: str) -> bool:
 
 
 def names_for(
-    models: "ReadModels", orgs: "Iterable[str | None]", members: "Iterable[str | None]"
+    models: "ReadModels",
+    orgs: "Iterable[str | None]",
+    members: "Iterable[str | None]",
+    wanted: bool = True,
 ) -> "Names":
-    """The names of ``orgs`` and ``members`` (ids may repeat or be None)."""
+    """The names of ``orgs`` and ``members`` (ids may repeat or be None); none when not
+    ``wanted`` (the JSON carries ids only)."""
+    if not wanted:
+        from projections.reports.names import Names
+
+        return Names()
     return models.names(orgs=orgs, members=members)

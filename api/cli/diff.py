@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from api.cli import l10n, sheets
 from api.cli.common import (
     DbOption,
     FormatOption,
@@ -27,8 +26,6 @@ from api.cli.common import (
 )
 from commands.clock import local_now
 from ledger.facts import FIRST_DAY, LAST_DAY
-from projections.reports.diff import AnnualDiff, ChangedFigure, DiffFact
-from projections.reports.names import Names
 
 
 @report_app.command(
@@ -69,6 +66,8 @@ def diff_command(
     db: DbOption = None,
 ) -> None:
     """The annual report known then against known now, and the facts that changed it."""
+    from api.cli import diff_text, sheets
+
     check_lang(lang)
     check_format(fmt, out, db)
     clock = local_now()
@@ -86,54 +85,12 @@ def diff_command(
             )
         )
         facts = [fact for figure in report.figures for fact in figure.facts]
-        names = (
-            names_for(models, [org, *(f["org"] for f in facts)], [f["member"] for f in facts])
-            if in_words(json_output, fmt)
-            else Names()
+        names = names_for(
+            models,
+            [org, *(f["org"] for f in facts)],
+            [f["member"] for f in facts],
+            in_words(json_output, fmt),
         )
     emit("diff", report, json_output, fmt, out,
-         lambda: render(report, names, lang, live=now is None),
+         lambda: diff_text.render(report, names, lang, live=now is None),
          lambda: sheets.diff(report, names, lang))  # fmt: skip
-
-
-def render(report: AnnualDiff, names: Names, lang: str = "vi", live: bool = False) -> str:
-    """The diff as text: a title, then each changed figure and the facts that changed it.
-
-    ``live``: the later time is the moment of the answer ("now"), not a time asked for.
-    """
-    w = l10n.word
-    now = w("diff.now", lang) if live else l10n.moment(report.now, lang)
-    count = len(report.figures)
-    lines = [
-        f"{w('title.diff', lang)} {report.year} — {sheets.org_label(report.org, names)}",
-        f"{w('param.known_at', lang)} {l10n.moment(report.then, lang)} "
-        f"{w('diff.against', lang)} {now}",
-        f"{l10n.number(count, lang)} {w('diff.changed', lang)}." if count else w("diff.none", lang),
-    ]
-    for figure in report.figures:
-        lines += ["", figure_line(figure, lang)]
-        lines += [f"    {fact_line(fact, names, lang)}" for fact in figure.facts]
-        if not figure.facts:
-            lines.append(f"    {w('diff.no_facts', lang)}")
-    return "\n".join(lines)
-
-
-def figure_line(figure: ChangedFigure, lang: str) -> str:
-    """'Từ trần (died): 1.435 → 1.560 (+125)'."""
-    delta = figure.now - figure.then
-    sign = "+" if delta > 0 else "-"
-    return (
-        f"{sheets.figure_label(figure.figure, lang)} ({figure.figure}): "
-        f"{l10n.number(figure.then, lang)} → {l10n.number(figure.now, lang)} "
-        f"({sign}{l10n.number(abs(delta), lang)})"
-    )
-
-
-def fact_line(fact: DiffFact, names: Names, lang: str) -> str:
-    """'16/01/2022 09:00 (+07:00)  Từ trần  hp-m0000468 Nguyễn Văn A  09/12/2021  hp-f0004791'."""
-    who = " ".join(part for part in (fact["member"], names.member(fact["member"])) if part)
-    line = (
-        f"{l10n.moment(fact['recorded_at'], lang)}  {l10n.fact_type(fact['type'], lang)}  "
-        f"{who}  {l10n.day(fact['on'], lang)}  {fact['id']}"
-    )
-    return f"{line}  {l10n.word('diff.retracted', lang)}" if fact["retracted"] else line

@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 
-from api.cli import directory_text
 from api.cli.common import (
     AsOfOption,
     DbOption,
@@ -28,8 +27,7 @@ from api.cli.common import (
 )
 from api.timeparse import parse_day, parse_known_at
 from commands.clock import local_now
-from projections.reports.directory import MAX_LIMIT
-from projections.reports.names import Names
+from projections.text import MAX_SEARCH
 
 
 @app.command("orgs", epilog="Example: ledger orgs hp --as-of 2021-12-31")
@@ -49,12 +47,14 @@ def orgs_command(
     db: DbOption = None,
 ) -> None:
     """The org tree with names and roster counts as of a date."""
+    from api.cli import directory_text
+
     check_lang(lang)
     day, moment, label = when(as_of, known_at)
     check_format(fmt, out, db)
     with read_models(db) as models:
         tree = answer(lambda: models.orgs(org, as_of=day, known_at=moment, label=label))
-        names = names_for(models, [org], []) if in_words(json_output, fmt) else Names()
+        names = names_for(models, [org], [], in_words(json_output, fmt))
     emit("orgs", tree, json_output, fmt, out,
          lambda: directory_text.org_tree(tree, lang),
          lambda: directory_text.org_tree_document(tree, names, lang))  # fmt: skip
@@ -70,13 +70,15 @@ def members_command(
     ],
     limit: Annotated[
         int,
-        typer.Option("--limit", metavar="N", help="List at most this many.", min=1, max=MAX_LIMIT),
+        typer.Option("--limit", metavar="N", help="List at most this many.", min=1, max=MAX_SEARCH),
     ] = 50,
     json_output: JsonOption = False,
     lang: LangOption = "vi",
     db: DbOption = None,
 ) -> None:
     """Find members by name."""
+    from api.cli import directory_text
+
     check_lang(lang)
     with read_models(db) as models:
         try:
@@ -121,6 +123,8 @@ def facts_command(
     db: DbOption = None,
 ) -> None:
     """The fact log in recording order, each fact as submitted."""
+    from api.cli import directory_text
+
     check_lang(lang)
     check_format(fmt, out, db)
     now = local_now()

@@ -7,7 +7,8 @@ from typing import Any
 
 from api.cli import l10n
 from api.cli.exports import Column, Document, Table
-from api.cli.sheets import as_date, org_label
+from api.cli.l10n import org_label
+from api.cli.sheets import as_date
 from projections.reports.directory import MemberSearch
 from projections.reports.facts import FactLog
 from projections.reports.names import Names

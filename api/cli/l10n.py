@@ -12,6 +12,10 @@ goes through this module.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from projections.reports.names import Names
 
 LANGS = ("vi", "en")
 
@@ -59,6 +63,14 @@ def moment(value: str, lang: str) -> str:
         return when
     offset = parsed.strftime("%z")  # +0700
     return f"{when} ({offset[:3]}:{offset[3:5]})" if offset else when
+
+
+def org_label(org: str | None, names: Names) -> str:
+    """'Đảng bộ thành phố Hải Phòng (hp)', or the id alone when the org has no name."""
+    if org is None:
+        return ""
+    name = names.org(org)
+    return f"{name} ({org})" if name else org
 
 
 def word(key: str, lang: str) -> str:

@@ -4,7 +4,6 @@ from typing import Annotated
 
 import typer
 
-from api.cli import annual_text, render, sheets
 from api.cli.common import (
     AsOfOption,
     DbOption,
@@ -28,8 +27,6 @@ from api.cli.common import (
 )
 from commands.clock import local_now
 from ledger.facts import FIRST_DAY, LAST_DAY
-from projections.reports.committees import Committees, committees
-from projections.reports.names import Names
 
 
 @app.command("member", epilog="Example: ledger member hp-m0000334 --as-of 2022-01-15")
@@ -44,6 +41,8 @@ def member_command(
     db: DbOption = None,
 ) -> None:
     """Show a member as of a date, as known at a time."""
+    from api.cli import render, sheets
+
     check_lang(lang)
     day, moment, label = when(as_of, known_at)
     check_format(fmt, out, db)
@@ -51,7 +50,7 @@ def member_command(
         view = models.member(member, as_of=day, known_at=moment, label=label)
         quarantine = models.unreadable(member, known_at=moment)
         orgs = [view.org, view.to_org]
-        names = names_for(models, orgs, [member]) if in_words(json_output, fmt) else Names()
+        names = names_for(models, orgs, [member], in_words(json_output, fmt))
     if quarantine is not None:  # the JSON stays SPEC §4's; the reason goes to stderr
         fact_id, detail = quarantine
         typer.echo(
@@ -76,16 +75,19 @@ def roster_command(
     db: DbOption = None,
 ) -> None:
     """List the members on the roster of an org's subtree as of a date."""
+    from api.cli import render, sheets
+
     check_lang(lang)
     day, moment, label = when(as_of, known_at)
     check_format(fmt, out, db)
     with read_models(db) as models:
         roster = answer(lambda: models.roster(org, as_of=day, known_at=moment, label=label))
         rows = roster.members
-        names = (
-            names_for(models, [org, *(m["org"] for m in rows)], [m["member"] for m in rows])
-            if in_words(json_output, fmt)
-            else Names()
+        names = names_for(
+            models,
+            [org, *(m["org"] for m in rows)],
+            [m["member"] for m in rows],
+            in_words(json_output, fmt),
         )
     emit("roster", roster, json_output, fmt, out,
          lambda: render.roster(roster, names, lang),
@@ -116,6 +118,9 @@ def annual_command(
 
     With the previous year for comparison.
     """
+    from api.cli import annual_text, sheets
+    from projections.reports.committees import Committees, committees
+
     check_lang(lang)
     check_format(fmt, out, db)
     moment, label = known_at_of(known_at, local_now())
@@ -128,7 +133,7 @@ def annual_command(
             if words
             else (Committees(year, (), ()), Committees(year - 1, (), ()))
         )
-        names = names_for(models, [org, *this.committees], []) if words else Names()
+        names = names_for(models, [org, *this.committees], [], words)
     emit("annual", report, json_output, fmt, out,
          lambda: annual_text.render(report, lang, names, this),
          lambda: sheets.annual(report, names, lang, (this, last)))  # fmt: skip
@@ -150,13 +155,15 @@ def badges_command(
 
     Those whose highest party-age milestone reached is not awarded yet.
     """
+    from api.cli import render, sheets
+
     check_lang(lang)
     day = day_of(on, local_now().date())
     check_format(fmt, out, db)
     with read_models(db) as models:
         report = answer(lambda: models.badges_due(org, on=day))
         members = [d["member"] for d in report.due]
-        names = names_for(models, [org], members) if in_words(json_output, fmt) else Names()
+        names = names_for(models, [org], members, in_words(json_output, fmt))
     emit("badges", report, json_output, fmt, out,
          lambda: render.badges_due(report, names, lang),
          lambda: sheets.badges_due(report, names, lang))  # fmt: skip
@@ -177,16 +184,19 @@ def quality_command(
 
     Overdue transfers and probations, late reports, anomalies…
     """
+    from api.cli import render, sheets
+
     check_lang(lang)
     day, moment, label = when(as_of, known_at)
     check_format(fmt, out, db)
     with read_models(db) as models:
         report = answer(lambda: models.quality(org, as_of=day, known_at=moment, label=label))
         found = report.findings
-        names = (
-            names_for(models, [org, *(f["org"] for f in found)], [f["member"] for f in found])
-            if in_words(json_output, fmt)
-            else Names()
+        names = names_for(
+            models,
+            [org, *(f["org"] for f in found)],
+            [f["member"] for f in found],
+            in_words(json_output, fmt),
         )
     emit("quality", report, json_output, fmt, out,
          lambda: render.quality(report, names, lang),

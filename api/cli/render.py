@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from api.cli import l10n
 from api.cli.details import detail
-from api.cli.sheets import org_label
+from api.cli.l10n import org_label
 from projections.reports.names import Names
 
 if TYPE_CHECKING:  # the write side is loaded by the commands that write, not by every command

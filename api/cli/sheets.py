@@ -17,6 +17,7 @@ from typing import Any
 from api.cli import l10n
 from api.cli.details import detail
 from api.cli.exports import Column, Document, Table
+from api.cli.l10n import org_label
 from projections.reports.annual import AnnualFigures, AnnualReport
 from projections.reports.badges import BadgesDue
 from projections.reports.committees import Committees
@@ -25,14 +26,6 @@ from projections.reports.member import MemberView
 from projections.reports.names import Names
 from projections.reports.quality import QualityReport
 from projections.reports.roster import Roster
-
-
-def org_label(org: str | None, names: Names) -> str:
-    """'Đảng bộ thành phố Hải Phòng (hp)', or the id alone when the org has no name."""
-    if org is None:
-        return ""
-    name = names.org(org)
-    return f"{name} ({org})" if name else org
 
 
 def as_date(text: str | None) -> date | str | None:

@@ -10,14 +10,13 @@ from typing_extensions import TypedDict
 
 from projections.reports.names import Names
 from projections.reports.types import REPORT
-from projections.text import search_key
+from projections.text import MAX_SEARCH, search_key
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels
 
 IN_BATCH = 500
 """Ids per ``IN (…)`` list: well under every backend's limit on parameters."""
-MAX_LIMIT = 10_000
 """The most members a search lists."""
 
 
@@ -74,8 +73,8 @@ def search(models: ReadModels, name: str, limit: int) -> MemberSearch:
     key = " ".join(search_key(name).split())
     if not any(c.isalnum() for c in key):
         raise ValueError("the name to search for must hold a letter or a digit")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValueError(f"the limit must be between 1 and {MAX_LIMIT:,}, not {limit}")
+    if not 1 <= limit <= MAX_SEARCH:
+        raise ValueError(f"the limit must be between 1 and {MAX_SEARCH:,}, not {limit}")
     models.fresh()
     pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = models.store.fetchall(

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.cli.diff import render
+from api.cli.diff_text import render
 from projections.reports.diff import AnnualDiff, ChangedFigure
 from projections.reports.names import Names
 
