@@ -15,6 +15,7 @@ from storage.urls import Database, parse_database_url
 
 if TYPE_CHECKING:
     from commands.application import LedgerApplication
+    from storage.tokens import TokenStore
 
 
 class Ledger:
@@ -35,8 +36,10 @@ class Ledger:
         self.migrate = migrate
         self.clock = clock
         self._app: LedgerApplication | None = None
+        self._tokens: TokenStore | None = None
         if migrate:
             self.app  # noqa: B018 - creates the event log's tables
+            self.tokens  # noqa: B018 - and the API tokens' table
         # A writer creates the read models' tables too, so that the next read finds them; a
         # reader checks that they are there (and fails here when it cannot open them).
         self.models = ReadModels(self.log, Store(self.database, migrate=migrate))
@@ -55,8 +58,19 @@ class Ledger:
         """The event log as the read side reads it (the event store opened on first read)."""
         return EventLog(self.database, lambda: (self.app.keys, self.app.mapper))
 
+    @property
+    def tokens(self) -> TokenStore:
+        """The API's tokens (their table is created by writers and ``ledger migrate``)."""
+        if self._tokens is None:
+            from storage.tokens import TokenStore
+
+            self._tokens = TokenStore(self.database, migrate=self.migrate)
+        return self._tokens
+
     def close(self) -> None:
-        """Close the read models' connection and the event store's pool."""
+        """Close the read models' connection, the tokens' and the event store's pool."""
         self.models.close()
+        if self._tokens is not None:
+            self._tokens.close()
         if self._app is not None:
             self._app.close()

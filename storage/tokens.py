@@ -38,7 +38,8 @@ class TokenRecord:
     token_id: str
     name: str
     role: str
-    scope: str
+    scope: str | None
+    """The org whose subtree the token covers; None: the whole ledger (an admin's only)."""
     created_at: str
     revoked_at: str | None
 
@@ -51,6 +52,11 @@ class TokenRecord:
 
 class TokenError(ValueError):
     """A token cannot be created or revoked as asked."""
+
+
+def _record(row: Sequence[Any]) -> TokenRecord:
+    token_id, name, role, scope, created_at, revoked_at = row
+    return TokenRecord(token_id, name, role, scope or None, created_at, revoked_at)
 
 
 def _digest(secret: str) -> str:
@@ -72,6 +78,16 @@ class TokenStore:
         if migrate:
             with setup_lock(database):
                 self._execute(TABLE)
+        self.ready = migrate or self._table_exists()
+
+    def _table_exists(self) -> bool:
+        if self.database.is_postgres:
+            rows = self._execute("SELECT to_regclass('ledger_tokens') IS NOT NULL")
+            return bool(rows[0][0])
+        rows = self._execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_tokens'"
+        )
+        return bool(rows)
 
     def close(self) -> None:
         (self._pg if self.database.is_postgres else self._sqlite).close()
@@ -82,7 +98,9 @@ class TokenStore:
             return list(cursor.fetchall()) if cursor.description else []
         return self._sqlite.execute(sql, params).fetchall()
 
-    def create(self, name: str, role: str, scope: str, now: datetime) -> tuple[TokenRecord, str]:
+    def create(
+        self, name: str, role: str, scope: str | None, now: datetime
+    ) -> tuple[TokenRecord, str]:
         """A new token; returns its record and the token text (shown once, never stored)."""
         if not NAME.match(name):
             raise TokenError(
@@ -90,13 +108,15 @@ class TokenStore:
             )
         if role not in ROLES:
             raise TokenError(f"the role must be one of {', '.join(ROLES)}, not {role!r}")
+        if scope is None and role != "admin":
+            raise TokenError(f"a {role} token needs a scope (an org)")
         token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
         record = TokenRecord(token_id, name, role, scope, now.isoformat(), None)
         try:
             self._execute(
                 "INSERT INTO ledger_tokens (token_id, name, role, scope, secret_sha256, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (token_id, name, role, scope, _digest(secret), record.created_at),
+                (token_id, name, role, scope or "", _digest(secret), record.created_at),
             )
         except (sqlite3.IntegrityError, self._pg_integrity_error()) as err:
             raise TokenError(f"a token named {name!r} exists already") from err
@@ -112,7 +132,7 @@ class TokenStore:
     def verify(self, token: str) -> TokenRecord | None:
         """The live token this text proves, or None (unknown, wrong secret, revoked)."""
         match = TOKEN.match(token)
-        if match is None:
+        if match is None or not self.ready:  # no table yet: no token was ever created
             return None
         token_id, secret = match.groups()
         rows = self._execute(
@@ -122,7 +142,7 @@ class TokenStore:
         if not rows:
             return None
         *fields, stored = rows[0]
-        record = TokenRecord(*fields)
+        record = _record(fields)
         if not hmac.compare_digest(stored, _digest(secret)) or record.revoked_at is not None:
             return None
         return record
@@ -136,9 +156,11 @@ class TokenStore:
         )
         if not rows:
             raise TokenError(f"no live token is named {name!r}")
-        return TokenRecord(*rows[0])
+        return _record(rows[0])
 
     def all(self) -> list[TokenRecord]:
         """Every token, live or revoked, by name."""
+        if not self.ready:
+            return []
         rows = self._execute(f"SELECT {self.COLUMNS} FROM ledger_tokens ORDER BY name")
-        return [TokenRecord(*row) for row in rows]
+        return [_record(row) for row in rows]

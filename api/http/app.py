@@ -18,9 +18,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.http import reads, writes
-from api.http.service import BadRequest, Service
+from api.http.auth import Forbidden, Guard, Unauthorized
+from api.http.service import BadRequest, NotFound, Service
 from commands.application import local_now
 from ledger.errors import LedgerError, UnknownOrg
+from storage.tokens import TokenStore
 
 
 class Problem(BaseModel):
@@ -44,14 +46,22 @@ def _problem(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status)
 
 
-def create_app(url: str, *, clock: Callable[[], datetime] = local_now) -> FastAPI:
-    """The API over the ledger at ``url`` (its tables must exist: ``ledger migrate``)."""
+def create_app(
+    url: str, *, clock: Callable[[], datetime] = local_now, auth: bool = True
+) -> FastAPI:
+    """The API over the ledger at ``url`` (its tables must exist: ``ledger migrate``).
+
+    ``auth``: every route but ``/health`` needs a bearer token (``ledger token create``);
+    without it (``ledger serve --no-auth``, for local use) every request may do everything.
+    """
     ledgers = Service(url, clock)
+    guard = Guard(_token_store(url) if auth else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         ledgers.close()
+        guard.close()
 
     app = FastAPI(
         title="Membership ledger",
@@ -59,9 +69,15 @@ def create_app(url: str, *, clock: Callable[[], datetime] = local_now) -> FastAP
         "and as known at any time; facts recorded under the same rules as `ledger import`.",
         version="1",
         lifespan=lifespan,
-        responses={404: {"model": Problem}, 422: {"model": Problem}},
+        responses={
+            401: {"model": Problem, "description": "No token, or not a live one."},
+            403: {"model": Problem, "description": "The token may not do this."},
+            404: {"model": Problem},
+            422: {"model": Problem},
+        },
     )
     app.state.service = ledgers
+    app.state.guard = guard
     app.include_router(reads.router)
     app.include_router(writes.router)
 
@@ -78,6 +94,20 @@ def create_app(url: str, *, clock: Callable[[], datetime] = local_now) -> FastAP
     def bad_request(request: Request, err: BadRequest) -> JSONResponse:
         return _problem(422, "invalid_request", err.message)
 
+    @app.exception_handler(Unauthorized)
+    def unauthorized(request: Request, err: Unauthorized) -> JSONResponse:
+        response = _problem(401, "unauthorized", str(err))
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(Forbidden)
+    def forbidden(request: Request, err: Forbidden) -> JSONResponse:
+        return _problem(403, "forbidden", str(err))
+
+    @app.exception_handler(NotFound)
+    def not_found(request: Request, err: NotFound) -> JSONResponse:
+        return _problem(404, "not_found", str(err))
+
     @app.exception_handler(writes.TooLarge)
     def too_large(request: Request, err: writes.TooLarge) -> JSONResponse:
         return _problem(413, "too_large", err.message)
@@ -88,3 +118,10 @@ def create_app(url: str, *, clock: Callable[[], datetime] = local_now) -> FastAP
         return Health(status="ok")
 
     return app
+
+
+def _token_store(url: str) -> TokenStore:
+    from storage.tokens import TokenStore
+    from storage.urls import parse_database_url
+
+    return TokenStore(parse_database_url(url), migrate=False)

@@ -30,6 +30,10 @@ class BadRequest(Exception):
         self.message = message
 
 
+class NotFound(Exception):
+    """No such thing for this request (404)."""
+
+
 class Service:
     """The ledgers of one API process."""
 

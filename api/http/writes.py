@@ -16,14 +16,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from api.bootstrap import Ledger
+from api.http.auth import Forbidden, Principal, require_fact, requires
 from api.http.service import Service, service
-from commands.record import import_facts, record_fact
+from commands.record import ImportSummary, Refusal, import_facts, record_fact
 from commands.schema import parse_line
 from ledger.errors import InvalidFact, LedgerError
 from ledger.facts import MAX_LINE_BYTES
 
 router = APIRouter()
 Ledgers = Annotated[Service, Depends(service)]
+Registrar = Annotated[Principal, requires("registrar")]
 
 MAX_BATCH_BYTES = 32 * 1024 * 1024
 """A batch body: 32 MiB (about 100,000 facts); larger imports belong to ``ledger import``."""
@@ -120,22 +123,26 @@ BATCH_BODY: dict[str, Any] = {
     responses={200: {"model": Recorded}, 409: {"model": Refused}, 413: {}, 422: {"model": Refused}},
     openapi_extra=FACT_BODY,
 )
-async def post_fact(request: Request, ledgers: Ledgers) -> Any:
+async def post_fact(request: Request, ledgers: Ledgers, who: Registrar) -> Any:
     """Record one fact; refused with its stable code when a rule of the ledger forbids it."""
     body = await read_body(request, MAX_LINE_BYTES)
-    return await run_in_threadpool(_record, ledgers, body)
+    return await run_in_threadpool(_record, ledgers, who, body)
 
 
-def _record(ledgers: Service, body: bytes) -> JSONResponse:
+def _record(ledgers: Service, who: Principal, body: bytes) -> JSONResponse:
     try:
         parsed = parse_line(body)
     except InvalidFact as err:
         return _refused(422, err, None)
     try:
         with ledgers.writer() as ledger:
+            require_fact(ledger, who, parsed)
             outcome = record_fact(ledger.app, parsed)
     except LedgerError as err:
         return _refused(422 if isinstance(err, InvalidFact) else 409, err, parsed.id)
+    except Forbidden as err:
+        return JSONResponse(Refused(error="forbidden", message=str(err), fact=parsed.id)
+                            .model_dump(), 403)  # fmt: skip
     status = 201 if outcome == "accepted" else 200
     return JSONResponse(Recorded(id=parsed.id, outcome=outcome).model_dump(), status)
 
@@ -152,7 +159,7 @@ def _refused(status: int, err: LedgerError, fact: str | None) -> JSONResponse:
     responses={413: {}, 422: {"model": Refused}},
     openapi_extra=BATCH_BODY,
 )
-async def post_batch(request: Request, ledgers: Ledgers) -> Any:
+async def post_batch(request: Request, ledgers: Ledgers, who: Registrar) -> Any:
     """Record facts in order, as ``ledger import`` does: each one accepted, a duplicate or
     refused (with its line number, 1-based); the others are stored even when some are refused."""
     body = await read_body(request, MAX_BATCH_BYTES)
@@ -169,7 +176,7 @@ async def post_batch(request: Request, ledgers: Ledgers) -> Any:
         lines = body.splitlines()
     if len(lines) > MAX_BATCH_FACTS:
         raise TooLarge(f"the batch holds {len(lines):,} facts; at most {MAX_BATCH_FACTS:,}")
-    return await run_in_threadpool(_import, ledgers, lines)
+    return await run_in_threadpool(_import, ledgers, who, lines)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -182,7 +189,38 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return value
 
 
-def _import(ledgers: Service, lines: list[bytes]) -> BatchSummary:
+def _import(ledgers: Service, who: Principal, lines: list[bytes]) -> BatchSummary:
     with ledgers.writer() as ledger:
-        summary = import_facts(ledger.app, lines)
+        if who.scope is None:
+            summary = import_facts(ledger.app, lines)
+        else:
+            summary = _import_in_scope(ledger, who, lines)
     return BatchSummary.model_validate(summary.as_json())
+
+
+def _import_in_scope(ledger: Ledger, who: Principal, lines: list[bytes]) -> ImportSummary:
+    """A scoped token's batch, one fact at a time: whose fact each line is depends on the lines
+    before it (an admission, then a transfer out of the org it placed the member in)."""
+    summary = ImportSummary()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip(b" \t\r\n"):
+            continue
+        fact_id = None
+        try:
+            parsed = parse_line(line)
+            fact_id = parsed.id
+            require_fact(ledger, who, parsed)
+            outcome = record_fact(ledger.app, parsed)
+        except Forbidden as err:
+            summary.rejected += 1
+            summary.rejects.append(Refusal(number, fact_id, "forbidden", str(err)))
+            continue
+        except LedgerError as err:
+            summary.rejected += 1
+            summary.rejects.append(Refusal(number, fact_id, err.code, err.message))
+            continue
+        if outcome == "accepted":
+            summary.accepted += 1
+        else:
+            summary.duplicates += 1
+    return summary

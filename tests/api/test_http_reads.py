@@ -29,7 +29,7 @@ def db(database_url: str) -> str:
 
 @pytest.fixture
 def client(db: str) -> Iterator[TestClient]:
-    with TestClient(create_app(db, clock=lambda: NOW)) as test_client:
+    with TestClient(create_app(db, clock=lambda: NOW, auth=False)) as test_client:
         yield test_client
 
 

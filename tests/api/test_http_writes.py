@@ -24,7 +24,7 @@ NOW = datetime(2026, 1, 1, 12).astimezone()
 @pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
     assert runner.invoke(cli, ["migrate", "--db", database_url]).exit_code == 0
-    with TestClient(create_app(database_url, clock=lambda: NOW)) as test_client:
+    with TestClient(create_app(database_url, clock=lambda: NOW, auth=False)) as test_client:
         yield test_client
 
 
