@@ -12,11 +12,11 @@ import sys
 
 import typer
 
-from api.cli import diff, directory, reads, records, tokens, workers
+from api.cli import diff, directory, reads, records, serve, tokens, workers
 from api.cli.common import PROGRAM, app, fail
 from ledger.errors import LedgerError
 
-__all__ = ["app", "diff", "directory", "main", "reads", "records", "tokens", "workers"]
+__all__ = ["app", "diff", "directory", "main", "reads", "records", "serve", "tokens", "workers"]
 
 
 def main() -> None:
