@@ -39,7 +39,8 @@ class TokenRecord:
     name: str
     role: str
     scope: str | None
-    """The org whose subtree the token covers; None: the whole ledger (an admin's only)."""
+    """The org whose subtree the token covers; None: the whole ledger (an admin, or a reader
+    such as a downstream system reading the event feed; never a registrar)."""
     created_at: str
     revoked_at: str | None
 
@@ -108,8 +109,8 @@ class TokenStore:
             )
         if role not in ROLES:
             raise TokenError(f"the role must be one of {', '.join(ROLES)}, not {role!r}")
-        if scope is None and role != "admin":
-            raise TokenError(f"a {role} token needs a scope (an org)")
+        if scope is None and role == "registrar":
+            raise TokenError("a registrar token needs a scope (an org)")
         token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
         record = TokenRecord(token_id, name, role, scope, now.isoformat(), None)
         try:

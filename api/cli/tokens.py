@@ -33,7 +33,8 @@ def create_command(
         typer.Option(
             "--scope",
             metavar="ORG",
-            help="The org whose subtree it covers (an admin without one: the whole ledger).",
+            help="The org whose subtree it covers (without one: the whole ledger; not for a "
+            "registrar).",
         ),
     ] = None,
     json_output: JsonOption = False,
@@ -42,8 +43,8 @@ def create_command(
     """Create a token and print it (once: it is stored only as a hash)."""
     from storage.tokens import TokenError
 
-    if scope is None and role != "admin":
-        fail(f"a {role} token needs --scope ORG (only an admin may cover the whole ledger)")
+    if scope is None and role == "registrar":
+        fail("a registrar token needs --scope ORG (readers and admins may cover the whole ledger)")
     with open_ledger(db, migrate=True) as ledger:
         if scope is not None:
             ledger.models.fresh()

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.http import reads, writes
+from api.http import directory, reads, writes
 from api.http.auth import Forbidden, Guard, Unauthorized
 from api.http.service import BadRequest, NotFound, Service
 from commands.application import local_now
@@ -80,6 +80,7 @@ def create_app(
     app.state.guard = guard
     app.include_router(reads.router)
     app.include_router(writes.router)
+    app.include_router(directory.router)
 
     @app.exception_handler(LedgerError)
     def refused(request: Request, err: LedgerError) -> JSONResponse:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from api.http.auth import Principal, require_org, requires, within
 from api.http.params import AsOf, KnownAt, MemberId, OrgId, Year
-from api.http.service import NotFound, Service, service
+from api.http.service import BadRequest, NotFound, Service, service
 from projections.reports.annual import AnnualReport
 from projections.reports.badges import BadgesDue
+from projections.reports.diff import AnnualDiff
 from projections.reports.member import MemberView
 from projections.reports.quality import QualityReport
 from projections.reports.roster import Roster
@@ -85,3 +86,35 @@ def member(
         if who.scope is not None and not within(ledger, who, view.org):
             raise NotFound(f"no member {member} in {who.scope}")
         return view
+
+
+@router.get("/orgs/{org}/reports/diff/{year}", tags=["reports"])
+def diff(
+    org: OrgId,
+    year: Year,
+    ledgers: Ledgers,
+    who: Reader,
+    known_at: Annotated[
+        str,
+        Query(
+            max_length=64, description="Then: the earlier knowledge time.", examples=["2022-01-15"]
+        ),
+    ],
+    against: Annotated[
+        str | None, Query(max_length=64, description="Now: the later one (default: now).")
+    ] = None,
+) -> AnnualDiff:
+    """The annual report known then against known now, with the facts that changed each
+    figure (the auditor's diff)."""
+    then, then_label = ledgers.known_at(known_at)
+    now, now_label = ledgers.known_at(against)
+    assert then is not None
+    if then > (now or ledgers.clock()):
+        raise BadRequest(
+            "known_at is after against: the diff compares an earlier time with a later one"
+        )
+    with ledgers.readers.borrow() as ledger:
+        require_org(ledger, who, org)
+        return ledger.models.annual_diff(
+            org, year=year, then=then, now=now, then_label=then_label, now_label=now_label
+        )

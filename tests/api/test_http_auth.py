@@ -152,3 +152,26 @@ def test_a_registrars_batch_is_checked_line_by_line(api: tuple[TestClient, Any, 
     # Again: duplicates, and line 2 still refused.
     again = client.post("/facts/batch", content=body, headers=bearer(tokens["clerk-d1"])).json()
     assert (again["accepted"], again["duplicates"], again["rejected"]) == (0, 2, 1)
+
+
+def test_the_directory_answers_within_the_scope(api: tuple[TestClient, Any, str]) -> None:
+    client, tokens, db = api
+    reader = bearer(tokens["reader-d1"])
+    tree = client.get("/orgs", headers=reader).json()
+    assert [o["org"] for o in tree["orgs"]] == ["hp.d1", "hp.d1.c1"]
+    assert client.get("/orgs/hp.d2", headers=reader).status_code == 403
+    found = client.get("/members?name=person", headers=reader).json()
+    assert [m["member"] for m in found["members"]] == ["m1"]
+    log = client.get("/facts", headers=reader).json()["facts"]
+    assert {f["org"] for f in log} == {"hp.d1", "hp.d1.c1"}
+    assert client.get("/facts?member=m2", headers=reader).status_code == 404
+    assert client.get("/facts?org=hp.d2", headers=reader).status_code == 403
+    assert client.get("/orgs/hp.d2/reports/diff/2021?known_at=2021-01-01",
+                      headers=reader).status_code == 403  # fmt: skip
+    # The feed is the whole ledger: a scoped token may not read it; one without a scope may.
+    assert client.get("/events", headers=reader).status_code == 403
+    everything = token(db, "downstream", "reader", None)
+    feed = client.get("/events", headers=bearer(everything)).json()
+    assert len(feed["events"]) == len(TREE)
+    # Readiness, like health, needs no token.
+    assert client.get("/ready").status_code == 200
