@@ -63,16 +63,21 @@ class ImportSummary:
         }
 
 
-def record_fact(app: LedgerApplication, fact: dict[str, Any] | str | bytes | ParsedFact) -> Outcome:
+def record_fact(
+    app: LedgerApplication,
+    fact: dict[str, Any] | str | bytes | ParsedFact,
+    *,
+    recorded_by: str | None = None,
+) -> Outcome:
     """Record one fact (a decoded JSON object, one JSON line, or a fact already parsed);
-    raise LedgerError if refused."""
+    raise LedgerError if refused. ``recorded_by`` (who records it) is stored with the event."""
     if isinstance(fact, ParsedFact):
         parsed = fact
     else:
         parsed = parse_object(fact) if isinstance(fact, dict) else parse_line(fact)
     with app.writing():
         for attempt in range(COMMIT_ATTEMPTS):
-            batch = _Batch(app, [parsed])
+            batch = _Batch(app, [parsed], recorded_by)
             outcome = batch.apply(parsed)
             try:
                 batch.commit()
@@ -93,8 +98,10 @@ def import_facts(
     progress: Callable[[int], None] | None = None,
     on_reject: Callable[[Refusal, str | bytes], None] | None = None,
     summary: ImportSummary | None = None,
+    recorded_by: str | None = None,
 ) -> ImportSummary:
-    """Import JSON Lines in order; refused lines are reported, all others are stored.
+    """Import JSON Lines in order; refused lines are reported, all others are stored, each
+    with ``recorded_by`` (who imports them).
 
     ``on_reject(refusal, line)`` receives each refused line's text, for a rejects file.
     ``summary``, when given, is kept up to date batch by batch: if the import stops half-way
@@ -102,7 +109,7 @@ def import_facts(
     """
     summary = summary if summary is not None else ImportSummary()
     for chunk in _chunks(_numbered(lines), batch_size):
-        _import_chunk(app, chunk, summary, on_reject)
+        _import_chunk(app, chunk, summary, on_reject, recorded_by)
         if progress is not None:
             progress(len(chunk))
     return summary
@@ -113,6 +120,7 @@ def _import_chunk(
     chunk: list[tuple[int, str | bytes]],
     summary: ImportSummary,
     on_reject: Callable[[Refusal, str | bytes], None] | None,
+    recorded_by: str | None,
 ) -> None:
     parsed: list[tuple[int, ParsedFact | Refusal]] = []
     for number, text in chunk:
@@ -121,7 +129,7 @@ def _import_chunk(
         except errors.LedgerError as err:
             parsed.append((number, _refusal(number, err)))
     refused_before = len(summary.rejects)
-    _import_batch(app, parsed, summary)
+    _import_batch(app, parsed, summary, recorded_by)
     if on_reject is not None and len(summary.rejects) > refused_before:
         texts = dict(chunk)
         for refusal in summary.rejects[refused_before:]:
@@ -138,10 +146,12 @@ def _import_batch(
     app: LedgerApplication,
     parsed: list[tuple[int, ParsedFact | Refusal]],
     summary: ImportSummary,
+    recorded_by: str | None,
 ) -> None:
     with app.writing():
         for attempt in range(COMMIT_ATTEMPTS):
-            batch = _Batch(app, [p for _, p in parsed if isinstance(p, ParsedFact)])
+            facts = [p for _, p in parsed if isinstance(p, ParsedFact)]
+            batch = _Batch(app, facts, recorded_by)
             results: list[Outcome | Refusal] = []
             for number, item in parsed:
                 if isinstance(item, Refusal):
@@ -174,8 +184,11 @@ def _import_batch(
 class _Batch:
     """Facts validated together and saved in one transaction."""
 
-    def __init__(self, app: LedgerApplication, items: list[ParsedFact]) -> None:
+    def __init__(
+        self, app: LedgerApplication, items: list[ParsedFact], recorded_by: str | None = None
+    ) -> None:
         self.app = app
+        self.recorded_by = recorded_by
         self.now = app.clock()
         wanted = {p.id for p in items}
         wanted.update(str(p.model.fact) for p in items if p.type == ft.RETRACTED)
@@ -260,8 +273,9 @@ class _Batch:
     def _fact(self, parsed: ParsedFact, recorded_at: datetime, seq: int) -> Fact:
         model = parsed.model
         return Fact(
-            parsed.id, parsed.type, model.on, recorded_at, seq, parsed.data(), model.ref, model.note
-        )
+            parsed.id, parsed.type, model.on, recorded_at, seq, parsed.data(), model.ref,
+            model.note, self.recorded_by,
+        )  # fmt: skip
 
     def _member_fact(self, parsed: ParsedFact, recorded_at: datetime) -> None:
         member_id = str(parsed.model.member)

@@ -22,6 +22,9 @@ class FactEvent(Aggregate.Event):
     data: dict[str, Any]
     ref: str | None
     note: str | None
+    recorded_by: str | None
+    """Who recorded the fact (events stored before this field existed have none: read it with
+    ``getattr(event, "recorded_by", None)``, as ``to_fact`` does)."""
 
     def to_fact(self, seq: int) -> Fact:
         """The fact as the rules see it, at position ``seq`` of its subject's recording order."""
@@ -34,6 +37,7 @@ class FactEvent(Aggregate.Event):
             data=self.data,
             ref=self.ref,
             note=self.note,
+            recorded_by=getattr(self, "recorded_by", None),
         )
 
 
@@ -46,6 +50,7 @@ def event_fields(fact: Fact) -> dict[str, Any]:
         "data": dict(fact.data),
         "ref": fact.ref,
         "note": fact.note,
+        "recorded_by": fact.recorded_by,
     }
 
 

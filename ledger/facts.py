@@ -102,6 +102,8 @@ class Fact(NamedTuple):
     data: Mapping[str, Any] = MappingProxyType({})
     ref: str | None = None
     note: str | None = None
+    recorded_by: str | None = None
+    """Who recorded it: ``cli:<user>``, ``token:<name>``… (None in logs written before)."""
 
     @property
     def target(self) -> str:

@@ -127,6 +127,7 @@ class Organization(Aggregate):
         data: dict[str, Any],
         ref: str | None,
         note: str | None,
+        recorded_by: str | None = None,
     ) -> None:
         self.org = str(data["org"])
         self.name = str(data["name"])
@@ -134,7 +135,7 @@ class Organization(Aggregate):
         self.registered_on = on
         self.dissolved_on: date | None = None
         self.facts: list[Fact] = [
-            Fact(fact_id, ORG_REGISTERED, on, recorded_at, 0, data, ref, note)
+            Fact(fact_id, ORG_REGISTERED, on, recorded_at, 0, data, ref, note, recorded_by)
         ]
 
     @classmethod

@@ -350,7 +350,7 @@ def _fact_columns(f: Fact) -> tuple[Row, Row]:
     """The columns of a fact's row before its flags, and the last one."""
     return (
         (f.id, f.type, f.on.isoformat(), f.recorded_at.isoformat(), f.seq),
-        (f.recorded_at.date().isoformat(),),
+        (f.recorded_at.date().isoformat(), f.recorded_by),
     )
 
 

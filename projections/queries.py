@@ -132,6 +132,13 @@ class ReadModels:
         """The member view of SPEC §4; a member the ledger never heard of is ``not_member``."""
         return member_of(self, member_id, as_of, _known(known_at), label)
 
+    def recorders(self, member_id: str, *, known_at: datetime | None) -> dict[str, str]:
+        """Who recorded each of the member's facts (beside the member view, not in it)."""
+        from projections.reports.member import recorders
+
+        self.fresh()
+        return recorders(self, member_id, _known(known_at))
+
     def badges_due(self, org: str, *, on: date) -> BadgesDue:
         """The badges-due report of SPEC §4."""
         return badges_due_of(self, org, on)

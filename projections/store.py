@@ -56,7 +56,7 @@ TABLES: dict[str, str] = {
         "type TEXT NOT NULL, on_day TEXT NOT NULL, recorded_at TEXT NOT NULL, "
         "seq INTEGER NOT NULL, retracted INTEGER NOT NULL, anomaly INTEGER NOT NULL, "
         "org TEXT, scope_before TEXT, scope_after TEXT, recorded_on TEXT NOT NULL, "
-        "known_from TEXT NOT NULL, known_to TEXT NOT NULL"
+        "recorded_by TEXT, known_from TEXT NOT NULL, known_to TEXT NOT NULL"
     ),
     # The org tree: materialised paths ("/hp/d01/c01/") make a subtree a range of text.
     "rm_orgs": (
@@ -127,7 +127,7 @@ TRACKING = (
 TRACKED = "read_models"
 """The read models' row of ``rm_tracking`` (a rebuild's runner tracks its own, suffixed)."""
 
-LAYOUT_VERSION = 5
+LAYOUT_VERSION = 6
 """Bumped whenever the read-model tables change shape. Read models are disposable: a database
 whose tables have another layout gets them dropped and re-derived from the event log."""
 

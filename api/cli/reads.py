@@ -51,6 +51,7 @@ def member_command(
         quarantine = models.unreadable(member, known_at=moment)
         orgs = [view.org, view.to_org]
         names = names_for(models, orgs, [member], in_words(json_output, fmt))
+        by = models.recorders(member, known_at=moment) if in_words(json_output, fmt) else {}
     if quarantine is not None:  # the JSON stays SPEC §4's; the reason goes to stderr
         fact_id, detail = quarantine
         typer.echo(
@@ -59,7 +60,7 @@ def member_command(
             err=True,
         )
     emit("member", view, json_output, fmt, out,
-         lambda: render.member(view, names, lang),
+         lambda: render.member(view, names, lang, by),
          lambda: sheets.member(view, names, lang))  # fmt: skip
 
 

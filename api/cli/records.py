@@ -80,6 +80,7 @@ def import_command(
                 progress=after_batch(advance),
                 on_reject=keep_reject,
                 summary=summary,
+                recorded_by=recorder(),
             )
         except BaseException:
             # Interrupted, or the database failed: say what was committed before that.
@@ -153,7 +154,9 @@ def demo_command(
             assert generator.stdout is not None
             history = _tee(generator.stdout, out)
             with render.progress(None, "importing") as advance:
-                summary = import_facts(ledger.app, history, progress=after_batch(advance))
+                summary = import_facts(
+                    ledger.app, history, progress=after_batch(advance), recorded_by="demo"
+                )
         finally:
             worker.terminate()  # safe at any point: a batch commits whole or not at all
             if generator.stdout is not None:
@@ -191,3 +194,13 @@ def _tee(lines: Iterable[bytes], out: Path | None) -> Iterator[bytes]:
         for line in lines:
             handle.write(line)
             yield line
+
+
+def recorder() -> str:
+    """Who an import by this command records the facts as: ``cli:<login>``."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name in this environment (a container's uid)
+        return "cli"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -103,8 +103,10 @@ def _when(as_of: str, known_at: str, lang: str) -> str:
     )
 
 
-def member(view: MemberView, names: Names, lang: str = "vi") -> str:
-    """The member view as text."""
+def member(
+    view: MemberView, names: Names, lang: str = "vi", by: Mapping[str, str] | None = None
+) -> str:
+    """The member view as text; ``by``: who recorded each fact (by fact id), when known."""
     w = l10n.word
     name = names.member(view.member)
     status = l10n.status(view.status, lang)
@@ -134,7 +136,8 @@ def member(view: MemberView, names: Names, lang: str = "vi") -> str:
         flagged = (("col.retracted", fact["retracted"]), ("col.anomaly", fact["anomaly"]))
         marks = "".join(f" [{w(mark, lang).lower()}]" for mark, on in flagged if on)
         rows.append([l10n.day(fact["on"], lang), l10n.fact_type(fact["type"], lang),
-                     fact["id"] + marks, l10n.moment(fact["recorded_at"], lang)])  # fmt: skip
+                     fact["id"] + marks, l10n.moment(fact["recorded_at"], lang),
+                     (by or {}).get(fact["id"], "")])  # fmt: skip
     return "\n".join(head + columns(rows))
 
 

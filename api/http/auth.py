@@ -49,6 +49,12 @@ class Principal:
     def may(self, role: str) -> bool:
         return RANKS[self.role] >= RANKS[role]
 
+    @property
+    def recorder(self) -> str:
+        """Who the stored events say recorded them: ``token:<name>``, or ``api`` without
+        authentication."""
+        return "api" if self is LOCAL else f"token:{self.name}"
+
 
 LOCAL = Principal("local", "admin", None)
 """Everyone, when the API runs without authentication (``ledger serve --no-auth``)."""

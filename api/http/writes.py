@@ -137,7 +137,7 @@ def _record(ledgers: Service, who: Principal, body: bytes) -> JSONResponse:
     try:
         with ledgers.writer() as ledger:
             require_fact(ledger, who, parsed)
-            outcome = record_fact(ledger.app, parsed)
+            outcome = record_fact(ledger.app, parsed, recorded_by=who.recorder)
     except LedgerError as err:
         return _refused(422 if isinstance(err, InvalidFact) else 409, err, parsed.id)
     except Forbidden as err:
@@ -192,7 +192,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _import(ledgers: Service, who: Principal, lines: list[bytes]) -> BatchSummary:
     with ledgers.writer() as ledger:
         if who.scope is None:
-            summary = import_facts(ledger.app, lines)
+            summary = import_facts(ledger.app, lines, recorded_by=who.recorder)
         else:
             summary = _import_in_scope(ledger, who, lines)
     return BatchSummary.model_validate(summary.as_json())
@@ -210,7 +210,7 @@ def _import_in_scope(ledger: Ledger, who: Principal, lines: list[bytes]) -> Impo
             parsed = parse_line(line)
             fact_id = parsed.id
             require_fact(ledger, who, parsed)
-            outcome = record_fact(ledger.app, parsed)
+            outcome = record_fact(ledger.app, parsed, recorded_by=who.recorder)
         except Forbidden as err:
             summary.rejected += 1
             summary.rejects.append(Refusal(number, fact_id, "forbidden", str(err)))

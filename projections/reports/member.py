@@ -62,6 +62,19 @@ class MemberView(BaseModel):
     facts: list[MemberFact]
 
 
+def recorders(models: ReadModels, member_id: str, moment: str) -> dict[str, str]:
+    """Who recorded each of the member's facts known at ``moment`` (fact id → ``cli:…``,
+    ``token:…``; facts recorded before the ledger kept it are left out). Beside the member view
+    of SPEC §4, not in its JSON."""
+    known, known_params = knowledge(moment)
+    rows = models.store.fetchall(
+        f"SELECT fact_id, recorded_by FROM rm_facts WHERE member = ? AND {known} "
+        "AND recorded_by IS NOT NULL",
+        (member_id, *known_params),
+    )
+    return {str(fact_id): str(by) for fact_id, by in rows}
+
+
 NOT_MEMBER = ("not_member", None, None, None, None, 0, None, "[]", 0, 0)
 """The state of a member the ledger never heard of (or not yet admitted on the date)."""
 

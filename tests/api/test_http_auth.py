@@ -175,3 +175,14 @@ def test_the_directory_answers_within_the_scope(api: tuple[TestClient, Any, str]
     assert len(feed["events"]) == len(TREE)
     # Readiness, like health, needs no token.
     assert client.get("/ready").status_code == 200
+
+
+def test_every_stored_fact_says_who_recorded_it(api: tuple[TestClient, Any, str]) -> None:
+    client, tokens, db = api
+    assert post(client, tokens["clerk-d1"], fact("died", "m1", "2021-03-01", id="d-m1"))[0] == 201
+    text = runner.invoke(cli, ["member", "m1", "--as-of", "2021-12-31", "--lang", "en",
+                               "--db", db]).stdout  # fmt: skip
+    lines = {line.split()[2]: line for line in text.splitlines() if "adm-m1" in line
+             or "d-m1" in line}  # fmt: skip
+    assert lines["d-m1"].rstrip().endswith("token:clerk-d1")  # recorded over the API
+    assert lines["adm-m1"].rstrip().split()[-1].startswith("cli")  # imported by the CLI

@@ -7,12 +7,16 @@ library upgrade that changes the contract, instead of the ledger failing somewhe
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
+from pathlib import Path
 from uuid import uuid4
 
+import orjson
 import pytest
 
 from commands.application import LedgerApplication
 from commands.record import record_fact
+from projections.queries import ReadModels
 from storage.sqlite import SQLITE_CACHE_KIB, LedgerSQLitePool
 from tests.support import admitted
 
@@ -76,3 +80,33 @@ def test_a_reader_creates_no_table(tmp_path: object) -> None:
     with sqlite3.connect(f"{tmp_path}/empty.db") as connection:
         tables = connection.execute("SELECT name FROM sqlite_master").fetchall()
     assert tables == []
+
+
+def test_events_stored_before_recorded_by_existed_still_decode(tmp_path: Path) -> None:
+    # A log written by an earlier version: its fact events have no recorded_by. They decode,
+    # their facts have recorded_by None, and the read models derive them.
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    app = LedgerApplication(url)
+    org = {"type": "organization.registered", "on": "2000-01-01", "org": "hp", "name": "HP",
+           "parent": None, "recorded_at": "2000-01-01T09:00:00+07:00", "id": "reg-hp"}  # fmt: skip
+    record_fact(app, org, recorded_by="cli:someone")
+    record_fact(app, admitted("m1", "hp", "2020-03-01", id="adm-m1"), recorded_by="cli:someone")
+    app.close()
+    with sqlite3.connect(tmp_path / "old.db") as conn:
+        rows = conn.execute("SELECT rowid, state FROM stored_events").fetchall()
+        for rowid, state in rows:
+            data = orjson.loads(state)
+            assert data.pop("recorded_by") == "cli:someone"
+            conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?",
+                         (orjson.dumps(data), rowid))  # fmt: skip
+    app = LedgerApplication(url)
+    models = ReadModels(app.event_log)
+    try:
+        member = app.member("m1")
+        assert member is not None and member.facts[0].recorded_by is None
+        assert models.recorders("m1", known_at=None) == {}
+        view = models.member("m1", as_of=date(2021, 1, 1), known_at=None, label="now")
+        assert view.status == "probationary"
+    finally:
+        models.close()
+        app.close()
