@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from api.cli.l10n import LANGS, moment, number, occupation, org_label, percent
+from api.formats.l10n import LANGS, moment, number, occupation, org_label, percent
 from ledger.facts import OCCUPATIONS
 from projections.reports.annual import AnnualFigures, AnnualReport
 from projections.reports.committees import Committees

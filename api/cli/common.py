@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from api.bootstrap import Ledger
-    from api.cli import exports
+    from api.formats import exports
     from projections.queries import ReadModels
     from projections.reports.names import Names
 
@@ -300,7 +300,8 @@ def emit(
 ) -> None:
     """Print or write the report: its JSON (``--json``), its text, or its spreadsheet (CSV:
     the document's first table; XLSX: every table, to ``--out``)."""
-    from api.cli import exports, files
+    from api.cli import files
+    from api.formats import exports
 
     if fmt == "xlsx":
         assert out is not None

@@ -66,7 +66,8 @@ def diff_command(
     db: DbOption = None,
 ) -> None:
     """The annual report known then against known now, and the facts that changed it."""
-    from api.cli import diff_text, sheets
+    from api.cli import diff_text
+    from api.formats import sheets
 
     check_lang(lang)
     check_format(fmt, out, db)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.cli import l10n, sheets
+from api.formats import l10n, sheets
 from projections.reports.diff import AnnualDiff, ChangedFigure, DiffFact
 from projections.reports.names import Names
 

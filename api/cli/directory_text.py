@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.cli import l10n
-from api.cli.exports import Column, Document, Table
-from api.cli.l10n import org_label
-from api.cli.sheets import as_date
+from api.formats import l10n
+from api.formats.exports import Column, Document, Table
+from api.formats.l10n import org_label
+from api.formats.sheets import as_date
 from projections.reports.directory import MemberSearch
 from projections.reports.facts import FactLog
 from projections.reports.names import Names

@@ -41,7 +41,8 @@ def member_command(
     db: DbOption = None,
 ) -> None:
     """Show a member as of a date, as known at a time."""
-    from api.cli import render, sheets
+    from api.cli import render
+    from api.formats import sheets
 
     check_lang(lang)
     day, moment, label = when(as_of, known_at)
@@ -76,7 +77,8 @@ def roster_command(
     db: DbOption = None,
 ) -> None:
     """List the members on the roster of an org's subtree as of a date."""
-    from api.cli import render, sheets
+    from api.cli import render
+    from api.formats import sheets
 
     check_lang(lang)
     day, moment, label = when(as_of, known_at)
@@ -119,7 +121,8 @@ def annual_command(
 
     With the previous year for comparison.
     """
-    from api.cli import annual_text, sheets
+    from api.cli import annual_text
+    from api.formats import sheets
     from projections.reports.committees import Committees, committees
 
     check_lang(lang)
@@ -156,7 +159,8 @@ def badges_command(
 
     Those whose highest party-age milestone reached is not awarded yet.
     """
-    from api.cli import render, sheets
+    from api.cli import render
+    from api.formats import sheets
 
     check_lang(lang)
     day = day_of(on, local_now().date())
@@ -185,7 +189,8 @@ def quality_command(
 
     Overdue transfers and probations, late reports, anomalies…
     """
-    from api.cli import render, sheets
+    from api.cli import render
+    from api.formats import sheets
 
     check_lang(lang)
     day, moment, label = when(as_of, known_at)

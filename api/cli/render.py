@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from api.cli import l10n
-from api.cli.details import detail
-from api.cli.l10n import org_label
+from api.formats import l10n
+from api.formats.details import detail
+from api.formats.l10n import org_label
 from projections.reports.names import Names
 
 if TYPE_CHECKING:  # the write side is loaded by the commands that write, not by every command

@@ -14,7 +14,8 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from api.cli import app, exports, l10n, render, sheets
+from api.cli import app, render
+from api.formats import exports, l10n, sheets
 from projections.reports.names import Names
 from projections.reports.quality import QualityReport
 from projections.reports.roster import Roster

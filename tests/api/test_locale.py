@@ -1,4 +1,4 @@
-"""The reader's language (api.cli.l10n, api.cli.details): numbers, days, times and words."""
+"""The reader's language (api.formats.l10n, api.formats.details): numbers, days, times and words."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import typing
 
 import pytest
 
-from api.cli import l10n
-from api.cli.details import detail
+from api.formats import l10n
+from api.formats.details import detail
 from ledger.facts import FACT_TYPES, OCCUPATIONS
 from projections.reports.member import Status
 from projections.reports.quality import KINDS

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.cli.annual_text import change
-from api.cli.l10n import number, percent
+from api.formats.l10n import number, percent
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "history.jsonl"

@@ -14,10 +14,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from api.cli import l10n
-from api.cli.details import detail
-from api.cli.exports import Column, Document, Table
-from api.cli.l10n import org_label
+from api.formats import l10n
+from api.formats.details import detail
+from api.formats.exports import Column, Document, Table
+from api.formats.l10n import org_label
 from projections.reports.annual import AnnualFigures, AnnualReport
 from projections.reports.badges import BadgesDue
 from projections.reports.committees import Committees

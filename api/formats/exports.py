@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any, Literal
 
-from api.cli import l10n
+from api.formats import l10n
 
 ColumnKind = Literal["text", "number", "percent", "date"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from api.cli import l10n
+from api.formats import l10n
 
 Match = re.Match[str]
 DAY = r"(\d{4}-\d{2}-\d{2})"
