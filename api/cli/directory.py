@@ -48,6 +48,7 @@ def orgs_command(
 ) -> None:
     """The org tree with names and roster counts as of a date."""
     from api.cli import directory_text
+    from api.formats import sheets
 
     check_lang(lang)
     day, moment, label = when(as_of, known_at)
@@ -57,7 +58,7 @@ def orgs_command(
         names = names_for(models, [org], [], in_words(json_output, fmt))
     emit("orgs", tree, json_output, fmt, out,
          lambda: directory_text.org_tree(tree, lang),
-         lambda: directory_text.org_tree_document(tree, names, lang))  # fmt: skip
+         lambda: sheets.org_tree(tree, names, lang))  # fmt: skip
 
 
 @app.command("members", epilog='Example: ledger members --name "nguyen van"')
@@ -124,6 +125,7 @@ def facts_command(
 ) -> None:
     """The fact log in recording order, each fact as submitted."""
     from api.cli import directory_text
+    from api.formats import sheets
 
     check_lang(lang)
     check_format(fmt, out, db)
@@ -147,7 +149,7 @@ def facts_command(
         )
     emit("facts", log, json_output, fmt, out,
          lambda: directory_text.fact_log(log, names, lang),
-         lambda: directory_text.fact_log_document(log, names, lang))  # fmt: skip
+         lambda: sheets.fact_log(log, names, lang))  # fmt: skip
 
 
 def _moment(text: str, now: datetime, *, start: bool) -> datetime:

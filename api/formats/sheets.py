@@ -22,10 +22,16 @@ from projections.reports.annual import AnnualFigures, AnnualReport
 from projections.reports.badges import BadgesDue
 from projections.reports.committees import Committees
 from projections.reports.diff import AnnualDiff
+from projections.reports.facts import FactLog
 from projections.reports.member import MemberView
 from projections.reports.names import Names
+from projections.reports.orgs import OrgTree
 from projections.reports.quality import QualityReport
 from projections.reports.roster import Roster
+
+BRIEF_CHARS = 80
+"""A fact's own fields are cut to this many characters in the text (the JSON has them all)."""
+COMMON = ("id", "type", "on", "recorded_at", "member", "ref", "note")
 
 
 def as_date(text: str | None) -> date | str | None:
@@ -261,3 +267,66 @@ def diff(view: AnnualDiff, names: Names, lang: str) -> Document:
         ],
         [Table(w("sheet.diff", lang), columns, rows)],
     )
+
+
+def org_tree(tree: OrgTree, names: Names, lang: str) -> Document:
+    """The tree as one table: an org per row, in tree order, with its level and count."""
+    w = l10n.word
+    columns = _cols(lang, ("org", "text"), ("org_name", "text"), ("level", "number"),
+                    ("parent", "text"), ("registered_on", "date"), ("dissolved_on", "date"),
+                    ("count", "number"))  # fmt: skip
+    rows = [
+        [o["org"], o["name"], o["level"], o["parent"], as_date(o["registered_on"]),
+         as_date(o["dissolved_on"]), o["members"]]
+        for o in tree.orgs
+    ]  # fmt: skip
+    subject = org_label(tree.org, names) if tree.org else w("orgs.every_root", lang)
+    return Document(
+        lang,
+        f"{w('title.orgs', lang)} — {subject}",
+        [
+            (w("param.org", lang), subject),
+            (w("param.as_of", lang), as_date(tree.as_of)),
+            (w("param.known_at", lang), l10n.moment(tree.known_at, lang)),
+        ],
+        [Table(w("sheet.orgs", lang), columns, rows)],
+    )
+
+
+def fact_log(log: FactLog, names: Names, lang: str) -> Document:
+    """The fact log as one table, a fact per row, in recording order."""
+    w = l10n.word
+    columns = _cols(lang, ("recorded_at", "text"), ("on", "date"), ("type", "text"),
+                    ("type_key", "text"), ("member", "text"), ("member_name", "text"),
+                    ("org", "text"), ("org_name", "text"), ("fact", "text"), ("ref", "text"),
+                    ("fields", "text"), ("retracted", "text"), ("anomaly", "text"))  # fmt: skip
+    rows = []
+    for f in log.facts:
+        submitted = f["fact"] or {}
+        rows.append(
+            [l10n.moment(f["recorded_at"], lang), as_date(f["on"]),
+             l10n.fact_type(f["type"], lang), f["type"], f["member"], names.member(f["member"]),
+             f["org"], names.org(f["org"]), f["id"], submitted.get("ref"),
+             brief(submitted, limit=None), l10n.yes_no(f["retracted"], lang),
+             l10n.yes_no(f["anomaly"], lang)]
+        )  # fmt: skip
+    return Document(
+        lang,
+        w("title.facts", lang),
+        [(w("param.facts", lang), len(rows))],
+        [Table(w("sheet.facts", lang), columns, rows)],
+    )
+
+
+def brief(fact: dict[str, Any], limit: int | None = BRIEF_CHARS) -> str:
+    """The fact's own fields as ``key=value``, cut to ``limit`` characters."""
+    parts = []
+    for key, value in fact.items():
+        if key in COMMON:
+            continue
+        if isinstance(value, dict):
+            parts += [f"{key}.{k}={v}" for k, v in value.items()]
+        else:
+            parts.append(f"{key}={value}")
+    text = " ".join(parts)
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"

@@ -112,3 +112,53 @@ def test_the_openapi_documents_every_report_field(client: TestClient) -> None:
     fields = schema["components"]["schemas"]["AnnualReport"]["properties"]
     assert {"members_at_start", "admitted_by", "balanced", "previous_year"} <= set(fields)
     assert "404" in annual["responses"] and "422" in annual["responses"]
+
+
+SPREADSHEET_CASES = [
+    (f"/orgs/hp/roster?as_of=2021-12-31&known_at={KNOWN}",
+     ["roster", "hp", "--as-of", "2021-12-31", "--known-at", KNOWN]),
+    (f"/orgs/hp/reports/annual/2021?known_at={KNOWN}",
+     ["report", "annual", "hp", "--year", "2021", "--known-at", KNOWN]),
+    ("/orgs/hp/reports/badges?on=2022-02-03", ["report", "badges", "hp", "--on", "2022-02-03"]),
+    (f"/orgs/hp/reports/quality?as_of=2022-01-31&known_at={KNOWN}",
+     ["report", "quality", "hp", "--as-of", "2022-01-31", "--known-at", KNOWN]),
+    (f"/members/hp-0001?as_of=2022-12-31&known_at={KNOWN}",
+     ["member", "hp-0001", "--as-of", "2022-12-31", "--known-at", KNOWN]),
+    (f"/orgs/hp/reports/diff/2021?known_at={KNOWN}&against=2030-01-01",
+     ["report", "diff", "hp", "--year", "2021", "--known-at", KNOWN, "--against", "2030-01-01"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("route", "command"), SPREADSHEET_CASES)
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_report_as_csv_is_the_command_lines_csv(
+    client: TestClient, db: str, route: str, command: list[str], lang: str
+) -> None:
+    response = client.get(route.replace("+", "%2B") + f"&format=csv&lang={lang}")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"].startswith('attachment; filename="')
+    expected = runner.invoke(cli, [*command, "--format", "csv", "--lang", lang, "--db", db])
+    assert expected.exit_code == 0, expected.output
+    body = response.content.decode("utf-8")
+    assert body.endswith("\r\n")  # CSV's own line ends (the test runner turns them into \n)
+    assert body.replace("\r\n", "\n") == expected.stdout
+
+
+def test_the_accept_header_chooses_the_format(client: TestClient) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    route = "/orgs/hp/roster?as_of=2021-12-31"
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = client.get(route + "&lang=en", headers={"accept": xlsx})
+    assert response.headers["content-type"] == xlsx
+    assert load_workbook(BytesIO(response.content)).sheetnames == ["Roster"]
+    assert client.get(route, headers={"accept": "text/csv"}).text.startswith("\ufeff")
+    assert client.get(route, headers={"accept": "application/json"}).json()["org"] == "hp"
+    assert client.get(route, headers={"accept": "text/csv, application/json"}).text[0] == "\ufeff"
+    # The parameter wins over the header.
+    assert client.get(route + "&format=json", headers={"accept": "text/csv"}).json()["org"] == "hp"
+    bad = client.get(route + "&format=pdf")
+    assert bad.status_code == 422 and "format" in bad.json()["message"]
