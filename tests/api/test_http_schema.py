@@ -8,6 +8,7 @@ the file runs in seconds and the same cases run in CI.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -115,3 +116,22 @@ def test_the_feed_refuses_a_position_no_log_can_reach(
         assert last.status_code == 200 and last.json()["events"] == []
     with pytest.raises(ValueError, match="after must be between 0 and"):
         event_feed(EventLog.__new__(EventLog), MAX_POSITION + 1, 10)
+
+
+def test_a_json_batch_with_an_integer_beyond_64_bits_refuses_that_fact_only(
+    served: tuple[Any, dict[str, str]],
+) -> None:
+    """Found by the schema run: such an integer in a JSON-array batch was a 500 (orjson cannot
+    write it back as a line); now that fact is refused at its line, as in a JSON Lines batch."""
+    schema, headers = served
+    fact = {"id": "big-1", "type": "member.died", "on": "2020-01-01", "member": "hp-0001"}
+    huge = json.dumps({**fact, "years": 2**70})
+    with TestClient(schema.app) as client:
+        answers = [
+            client.post("/facts/batch", content=body, headers={**headers, "content-type": kind})
+            for body, kind in [(f"[{huge}]", "application/json"), (huge, "application/x-ndjson")]
+        ]
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert answers[0].json() == answers[1].json()
+    assert answers[0].json()["rejects"][0]["line"] == 1
+    assert answers[0].json()["rejects"][0]["id"] == "big-1"
