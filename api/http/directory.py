@@ -20,7 +20,7 @@ from api.timeparse import parse_day, parse_known_at
 from ledger.facts import FACT_TYPES
 from projections.reports.directory import MemberSearch
 from projections.reports.facts import FactLog
-from projections.reports.feed import MAX_FEED, EventFeed, event_feed
+from projections.reports.feed import MAX_FEED, MAX_POSITION, EventFeed, event_feed
 from projections.reports.orgs import OrgTree
 from projections.text import MAX_SEARCH
 
@@ -132,7 +132,9 @@ def _instant(text: str | None, now: datetime, *, start: bool) -> datetime | None
 def events(
     ledgers: Ledgers,
     who: Reader,
-    after: Annotated[int, Query(ge=0, description="The position last seen (0: the start).")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_POSITION, description="The position last seen (0: the start).")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_FEED)] = 1_000,
 ) -> EventFeed:
     """Every stored fact in commit order after a position, for downstream systems (a token

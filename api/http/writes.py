@@ -171,12 +171,21 @@ async def post_batch(request: Request, ledgers: Ledgers, who: Registrar) -> Any:
             return _refused(422, InvalidFact(f"not a JSON array of facts: {err}"), None)
         if not isinstance(items, list):
             return _refused(422, InvalidFact("a JSON batch is an array of facts"), None)
-        lines = [orjson.dumps(item) for item in items]
+        lines = [_as_line(item) for item in items]
     else:
         lines = body.splitlines()
     if len(lines) > MAX_BATCH_FACTS:
         raise TooLarge(f"the batch holds {len(lines):,} facts; at most {MAX_BATCH_FACTS:,}")
     return await run_in_threadpool(_import, ledgers, who, lines)
+
+
+def _as_line(item: object) -> bytes:
+    """One item of a JSON batch as the line the importer checks (orjson refuses integers beyond
+    64 bits, which Python's parser reads: the importer then refuses that line, not the batch)."""
+    try:
+        return orjson.dumps(item)
+    except orjson.JSONEncodeError:
+        return json.dumps(item, ensure_ascii=False).encode()
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from storage.event_log import EventLog
 
 MAX_FEED = 10_000
 """At most this many events in one answer."""
+MAX_POSITION = 2**63 - 1
+"""No position is larger: notification ids are 64-bit integers on both backends."""
 
 
 class FeedItem(TypedDict):
@@ -38,8 +40,8 @@ class EventFeed(BaseModel):
 
 def event_feed(log: EventLog, after: int, limit: int) -> EventFeed:
     """Up to ``limit`` events after position ``after``, in commit order."""
-    if after < 0:
-        raise ValueError(f"after must be 0 or more, not {after}")
+    if not 0 <= after <= MAX_POSITION:
+        raise ValueError(f"after must be between 0 and {MAX_POSITION}, not {after}")
     if not 1 <= limit <= MAX_FEED:
         raise ValueError(f"limit must be between 1 and {MAX_FEED:,}, not {limit}")
     items: list[FeedItem] = []
