@@ -8,10 +8,11 @@ run right after an import sees it, whichever process imported.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ledger.errors import UnknownOrg
 from projections.reports.annual import AnnualReport
@@ -38,6 +39,10 @@ from storage.event_log import EventLog
 if TYPE_CHECKING:
     from projections.runner import ProjectionRunner
 
+R = TypeVar("R")
+
+ANSWERS_KEPT = 32
+"""Report answers a ``ReadModels`` keeps (small reports: annual, quality, badges due)."""
 ANALYZE_AFTER = 20_000
 """Refresh the planner's statistics after catching up this many events."""
 
@@ -67,6 +72,7 @@ class ReadModels:
         self.log = log
         self.store = store or Store(log.database)
         self._runner: ProjectionRunner | None = None
+        self._answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
     @property
     def runner(self) -> ProjectionRunner:
@@ -111,7 +117,12 @@ class ReadModels:
 
     def annual(self, org: str, *, year: int, known_at: datetime | None, label: str) -> AnnualReport:
         """The annual report of SPEC §4 for the subtree of ``org`` and ``year``."""
-        return annual_of(self, org, year, _known(known_at), label)
+        moment = _known(known_at)
+        report = self._kept(
+            ("annual", org, year, moment), lambda: annual_of(self, org, year, moment, "")
+        )
+        previous = report.previous_year.model_copy(update={"known_at": label})
+        return report.model_copy(update={"known_at": label, "previous_year": previous})
 
     def annual_diff(
         self,
@@ -141,13 +152,39 @@ class ReadModels:
 
     def badges_due(self, org: str, *, on: date) -> BadgesDue:
         """The badges-due report of SPEC §4."""
-        return badges_due_of(self, org, on)
+        return self._kept(("badges", org, on), lambda: badges_due_of(self, org, on))
 
     def quality(
         self, org: str, *, as_of: date, known_at: datetime | None, label: str
     ) -> QualityReport:
         """The data-quality report of SPEC §4."""
-        return quality_of(self, org, as_of, _known(known_at), label)
+        moment = _known(known_at)
+        report = self._kept(
+            ("quality", org, as_of, moment), lambda: quality_of(self, org, as_of, moment, "")
+        )
+        return report.model_copy(update={"known_at": label})
+
+    def _kept(self, key: tuple[Any, ...], answer: Callable[[], R]) -> R:
+        """``answer()``, or the same answer kept from an earlier call with the same question.
+
+        A report is a function of the question and of the read models, which are a function of
+        the log up to the position they have applied: an answer is kept under (question,
+        position) — after catching up — so any new fact, whatever its recording time, asks
+        again. Reports are values (immutable models); each call relabels its copy with its own
+        ``known_at``. A long-lived process (the HTTP API) answers a repeated question without
+        its queries; the command line asks once.
+        """
+        self.fresh()
+        keyed = (*key, self.store.tracked_position())
+        found = self._answers.get(keyed)
+        if found is None:
+            found = answer()
+            self._answers[keyed] = found
+            while len(self._answers) > ANSWERS_KEPT:
+                self._answers.popitem(last=False)
+        else:
+            self._answers.move_to_end(keyed)
+        return cast(R, found)
 
     # --- the directory: names, the org tree, member search, the fact log -------------------
 

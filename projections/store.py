@@ -251,6 +251,11 @@ class Store:
         """
         return self.log_lag(name) > 0
 
+    def tracked_position(self, name: str = TRACKED) -> int:
+        """The last notification the read models (tracking row ``name``) have applied."""
+        row = self.fetchone("SELECT position FROM rm_tracking WHERE name = ?", (name,))
+        return int(row[0]) if row and row[0] is not None else 0
+
     def log_lag(self, name: str = TRACKED) -> int:
         """How many notifications the log holds past the tracking position ``name`` (an upper
         bound: PostgreSQL's notification ids can have gaps)."""

@@ -112,3 +112,37 @@ def test_the_models_document_every_field_for_the_http_api() -> None:
     entry = Roster.model_json_schema()["$defs"]["RosterEntry"]
     assert entry["properties"]["since"]["format"] == "date"
     assert entry["properties"]["status"]["enum"] == ["probationary", "official", "in_transit"]
+
+
+def test_a_kept_answer_is_asked_again_after_any_new_fact(database_url: str) -> None:
+    # The read models keep report answers by (question, position of the log): a fact recorded
+    # later but dated (in recording time) before the knowledge time asked must still show.
+    from commands.record import record_fact
+    from tests.support import admitted
+
+    app = LedgerApplication(database_url)
+    models = ReadModels(app.event_log)
+    try:
+        record_fact(app, {"type": "organization.registered", "on": "2000-01-01", "org": "hp",
+                          "name": "HP", "parent": None, "id": "reg-hp",
+                          "recorded_at": "2000-01-01T09:00:00+07:00"})  # fmt: skip
+        record_fact(app, admitted("m1", "hp", "2021-03-01", id="adm-m1"))
+        asked = datetime.fromisoformat("2022-01-15T09:00:00+07:00")
+        first = models.annual("hp", year=2021, known_at=asked, label="then")
+        assert first.admitted == 1 and first.known_at == "then"
+        again = models.annual("hp", year=2021, known_at=asked, label="again")
+        assert again == first.model_copy(
+            update={"known_at": "again",
+                    "previous_year": first.previous_year.model_copy(update={"known_at": "again"})}
+        )  # fmt: skip
+        # A second admission, imported now but recorded (by its own recorded_at) before "asked".
+        record_fact(app, admitted("m2", "hp", "2021-05-01", id="adm-m2",
+                                  recorded_at="2021-05-02T09:00:00+07:00"))  # fmt: skip
+        after = models.annual("hp", year=2021, known_at=asked, label="then")
+        assert after.admitted == 2 and after.members_at_end == 2
+        assert (
+            models.quality("hp", as_of=date(2022, 1, 31), known_at=None, label="x").known_at == "x"
+        )
+    finally:
+        models.close()
+        app.close()
