@@ -12,11 +12,22 @@ import sys
 
 import typer
 
-from api.cli import diff, directory, reads, records, serve, tokens, workers
+from api.cli import backup, diff, directory, reads, records, serve, tokens, workers
 from api.cli.common import PROGRAM, app, fail
 from ledger.errors import LedgerError
 
-__all__ = ["app", "diff", "directory", "main", "reads", "records", "serve", "tokens", "workers"]
+__all__ = [
+    "app",
+    "backup",
+    "diff",
+    "directory",
+    "main",
+    "reads",
+    "records",
+    "serve",
+    "tokens",
+    "workers",
+]
 
 
 def main() -> None:
