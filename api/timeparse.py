@@ -27,3 +27,11 @@ def parse_known_at(text: str, local: datetime) -> datetime:
     except ValueError:
         raise ValueError(f"{text!r} is not an ISO 8601 date or date-time") from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
+
+
+def parse_since(text: str, local: datetime) -> datetime:
+    """The start of a window of recording times: an ISO date-time (offset optional, default
+    local) or a whole date, meaning its start (its end is ``parse_known_at``'s)."""
+    if "T" not in text and " " not in text:
+        return datetime.combine(parse_day(text), time.min, tzinfo=local.tzinfo)
+    return parse_known_at(text, local)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import orjson
 import typer
 
+from api.formats.l10n import LANGS
 from api.settings import Settings
 from api.timeparse import parse_day, parse_known_at
 from commands.clock import local_now
@@ -122,7 +123,6 @@ LangOption = Annotated[
     str,
     typer.Option("--lang", metavar="vi|en", help="Language of the text and exports (default vi)."),
 ]
-LANGS = ("vi", "en")
 
 
 def check_lang(lang: str) -> None:

@@ -1,6 +1,6 @@
 """The directory commands for clerks and auditors: ``ledger orgs``, ``members`` and ``facts``."""
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -25,7 +25,7 @@ from api.cli.common import (
     read_models,
     when,
 )
-from api.timeparse import parse_day, parse_known_at
+from api.timeparse import parse_known_at, parse_since
 from commands.clock import local_now
 from projections.text import MAX_SEARCH
 
@@ -155,8 +155,6 @@ def facts_command(
 def _moment(text: str, now: datetime, *, start: bool) -> datetime:
     """A time typed for --since (a bare date: its start) or --until (its end)."""
     try:
-        if start and "T" not in text and " " not in text:
-            return datetime.combine(parse_day(text), time.min, tzinfo=now.tzinfo)
-        return parse_known_at(text, now)
+        return parse_since(text, now) if start else parse_known_at(text, now)
     except ValueError as err:
         fail(f"{'--since' if start else '--until'}: {err}")

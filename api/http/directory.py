@@ -6,7 +6,7 @@ subtree. The event feed is the whole log, so it needs a token without a scope.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from api.http.auth import Forbidden, Principal, require_org, requires, within
 from api.http.params import AsOf, KnownAt, OrgId
 from api.http.service import BadRequest, NotFound, Service, service
-from api.timeparse import parse_day, parse_known_at
+from api.timeparse import parse_known_at, parse_since
 from ledger.facts import FACT_TYPES
 from projections.reports.directory import MemberSearch
 from projections.reports.facts import FactLog
@@ -121,9 +121,7 @@ def _instant(text: str | None, now: datetime, *, start: bool) -> datetime | None
     if text is None:
         return None
     try:
-        if start and "T" not in text and " " not in text:
-            return datetime.combine(parse_day(text), time.min, tzinfo=now.tzinfo)
-        return parse_known_at(text, now)
+        return parse_since(text, now) if start else parse_known_at(text, now)
     except ValueError as err:
         raise BadRequest(f"{'since' if start else 'until'}: {err}") from err
 
