@@ -14,6 +14,7 @@ fact (its parent for a registration), and for a retraction the subject of the re
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
@@ -113,16 +114,32 @@ def requires(role: str) -> object:
 
 def within(ledger: Ledger, who: Principal, org: str | None) -> bool:
     """Whether ``org`` lies in the subtree of ``who``'s scope (an unknown org does not)."""
+    return in_scope(ledger, who)(org)
+
+
+def in_scope(ledger: Ledger, who: Principal) -> Callable[[str | None], bool]:
+    """A test of ``within`` for many orgs: the read models caught up and the scope's path
+    looked up once, each org's path once."""
     if who.scope is None:
-        return True
-    if org is None:
-        return False
+        return lambda org: True
     ledger.models.fresh()
     try:
-        path, scope = ledger.models.org_path(org), ledger.models.org_path(who.scope)
+        scope = ledger.models.org_path(who.scope)
     except UnknownOrg:
-        return False
-    return path.startswith(scope)
+        return lambda org: False
+    paths: dict[str, bool] = {}
+
+    def test(org: str | None) -> bool:
+        if org is None:
+            return False
+        if org not in paths:
+            try:
+                paths[org] = ledger.models.org_path(org).startswith(scope)
+            except UnknownOrg:
+                paths[org] = False
+        return paths[org]
+
+    return test
 
 
 def require_org(ledger: Ledger, who: Principal, org: str) -> None:

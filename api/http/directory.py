@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.http.auth import Forbidden, Principal, require_org, requires, within
+from api.http.auth import Forbidden, Principal, in_scope, require_org, requires, within
 from api.http.params import AsOf, KnownAt, OrgId
 from api.http.service import BadRequest, NotFound, Service, service
 from api.timeparse import parse_known_at, parse_since
@@ -73,7 +73,8 @@ def members(
             raise BadRequest(f"name: {err}") from err
         if who.scope is None:
             return found
-        kept = [m for m in found.members if within(ledger, who, m["org"])]
+        inside = in_scope(ledger, who)
+        kept = [m for m in found.members if inside(m["org"])]
         return MemberSearch.model_construct(query=found.query, members=kept)
 
 
