@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from api.cli import app
-from tests.api.test_reports_cli import EXAMPLE
+from tests.api.example import EXAMPLE
 
 runner = CliRunner()
 

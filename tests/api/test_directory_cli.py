@@ -9,29 +9,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from tests.api.example import EXAMPLE, run
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "docs" / "examples" / "history.jsonl"
 SUBMITTED = [json.loads(line) for line in EXAMPLE.read_text(encoding="utf-8").splitlines()]
 runner = CliRunner()
-
-
-@pytest.fixture
-def db(database_url: str) -> str:
-    """A database holding the bundled example history."""
-    result = runner.invoke(app, ["import", str(EXAMPLE), "--db", database_url])
-    assert result.exit_code == 0, result.output
-    return database_url
-
-
-def run(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def refused(code: int, *args: str) -> str:

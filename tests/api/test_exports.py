@@ -19,25 +19,10 @@ from api.formats import exports, l10n, sheets
 from projections.reports.names import Names
 from projections.reports.quality import QualityReport
 from projections.reports.roster import Roster
+from tests.api.example import run
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "docs" / "examples" / "history.jsonl"
 CITY = "Đảng bộ thành phố Hải Phòng"
 runner = CliRunner()
-
-
-@pytest.fixture
-def db(database_url: str) -> str:
-    """A database holding the bundled example history."""
-    result = runner.invoke(app, ["import", str(EXAMPLE), "--db", database_url])
-    assert result.exit_code == 0, result.output
-    return database_url
-
-
-def run(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def words(lang: str, *keys: str) -> list[str]:

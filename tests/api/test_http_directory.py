@@ -13,18 +13,11 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from api.http.app import create_app
-from tests.api.test_reports_cli import EXAMPLE
+from tests.api.example import EXAMPLE
 
 runner = CliRunner()
 NOW = datetime(2026, 1, 1, 12).astimezone()
 KNOWN = "2022-01-15T09:00:00+07:00"
-
-
-@pytest.fixture
-def db(database_url: str) -> str:
-    result = runner.invoke(cli, ["import", str(EXAMPLE), "--db", database_url])
-    assert result.exit_code == 0, result.output
-    return database_url
 
 
 @pytest.fixture

@@ -13,18 +13,10 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from api.http.app import create_app
-from tests.api.test_reports_cli import EXAMPLE
 
 runner = CliRunner()
 KNOWN = "2022-01-15T09:00:00+07:00"
 NOW = datetime(2026, 1, 1, 12).astimezone()  # the machine's zone, as the command line uses
-
-
-@pytest.fixture
-def db(database_url: str) -> str:
-    result = runner.invoke(cli, ["import", str(EXAMPLE), "--db", database_url])
-    assert result.exit_code == 0, result.output
-    return database_url
 
 
 @pytest.fixture

@@ -30,8 +30,8 @@ from api.cli import app as cli
 from api.http.app import create_app
 from projections.reports.feed import MAX_POSITION, event_feed
 from storage.event_log import EventLog
+from tests.api.example import EXAMPLE
 from tests.api.test_http_auth import token
-from tests.api.test_reports_cli import EXAMPLE
 
 runner = CliRunner()
 NOW = datetime(2026, 1, 1, 12).astimezone()

@@ -13,7 +13,7 @@ import httpx
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from tests.api.test_reports_cli import EXAMPLE
+from tests.api.example import EXAMPLE
 
 runner = CliRunner()
 

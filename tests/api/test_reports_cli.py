@@ -7,30 +7,14 @@ import io
 import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
 from api.cli.annual_text import change
 from api.formats.l10n import number, percent
+from tests.api.example import run
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "docs" / "examples" / "history.jsonl"
 runner = CliRunner()
-
-
-@pytest.fixture
-def db(database_url: str) -> str:
-    """A database holding the bundled example history."""
-    result = runner.invoke(app, ["import", str(EXAMPLE), "--db", database_url])
-    assert result.exit_code == 0, result.output
-    return database_url
-
-
-def run(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def test_annual_json_has_every_key_of_the_spec(db: str) -> None:
