@@ -180,11 +180,28 @@ class LedgerApplication(Application[UUID]):
             finally:
                 self._writing = False
 
-    def commit(self, aggregates: Sequence[Member | Organization], **keys: Any) -> None:
-        """Save the pending events of ``aggregates`` and the key rows in one transaction."""
+    def commit(
+        self,
+        aggregates: Sequence[Member | Organization],
+        order: Sequence[UUID] | None = None,
+        **keys: Any,
+    ) -> None:
+        """Save the pending events of ``aggregates`` and the key rows in one transaction.
+
+        ``order`` names the aggregate of each pending event in the order the facts were
+        accepted: the log keeps that order (an import's file order), so that the same facts
+        imported again in the same order make the same log and the same hash chain. Without
+        it, the events go aggregate by aggregate.
+        """
         # Straight to the event store: Application.save would add runtime Protocol checks per
         # aggregate, and this application takes no snapshots and sends no notifications.
-        events = [event for aggregate in aggregates for event in aggregate.collect_events()]
+        if order is None:
+            events = [event for aggregate in aggregates for event in aggregate.collect_events()]
+        else:
+            pending = {a.id: iter(a.collect_events()) for a in aggregates}
+            events = [next(pending[aggregate_id]) for aggregate_id in order]
+            if any(next(left, None) is not None for left in pending.values()):
+                raise AssertionError("an aggregate has an event that no accepted fact explains")
         recordings = self.events.put(events, **keys)
         for aggregate in aggregates:
             self._cache.remember(aggregate.id, aggregate)

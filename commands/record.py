@@ -206,6 +206,7 @@ class _Batch:
                     subjects.append(org_uuid(fields[name]))
         app.prefetch(subjects)
         self.pending: dict[UUID, Member | Organization] = {}
+        self.order: list[UUID] = []  # the aggregate of each accepted fact, in turn
         self.members: dict[str, Member] = {}
         self.orgs: dict[str, Organization] = {}
         self.fact_rows: list[tuple[str, str, str, str]] = []
@@ -219,7 +220,9 @@ class _Batch:
     def commit(self) -> None:
         """Save every pending event and key row in one transaction."""
         if self.pending:
-            self.app.commit(self.changed, fact_rows=self.fact_rows, links=self.links)
+            self.app.commit(
+                self.changed, self.order, fact_rows=self.fact_rows, links=self.links
+            )
 
     # --- lookups that see this batch's own changes ------------------------------------------
 
@@ -296,10 +299,12 @@ class _Batch:
     def _stage_member(self, aggregate: Member) -> None:
         self.members[aggregate.member] = aggregate
         self.pending[aggregate.id] = aggregate
+        self.order.append(aggregate.id)
 
     def _stage_org(self, aggregate: Organization) -> None:
         self.orgs[aggregate.org] = aggregate
         self.pending[aggregate.id] = aggregate
+        self.order.append(aggregate.id)
 
     def _org_fact(self, parsed: ParsedFact, recorded_at: datetime) -> str:
         org_id = str(parsed.model.org)
