@@ -17,6 +17,7 @@ from ledger.events import member_uuid, org_uuid
 from ledger.member import Member
 from ledger.organization import Organization, OrgInfo
 from storage.cache import LRUCache
+from storage.chain import Chain
 from storage.event_log import EventLog
 from storage.keys import KnownFact
 from storage.locks import WriterLock, setup_lock
@@ -62,6 +63,12 @@ class LedgerApplication(Application[UUID]):
         self._writing = False
         self._absent: set[UUID] = set()
         self.writer_lock = WriterLock(self.database, self.keys.datastore)
+        self.keys.chain = Chain.of(self.mapper)
+        self.newly_linked = 0
+        """Events of a log older than its hash chain that opening it for writing linked."""
+        if create_tables:
+            with self.writer_lock.hold():
+                self.newly_linked = self.keys.link_unlinked()
 
     @property
     def event_log(self) -> EventLog:

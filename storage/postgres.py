@@ -1,8 +1,8 @@
-"""PostgreSQL: the recorder with the ledger's key tables (see ``storage.sqlite``)."""
+"""PostgreSQL: the recorder with the ledger's key tables and hash chain (see ``storage.sqlite``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -11,11 +11,15 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from storage.chain import Chain, ChainTable, append_links
 from storage.keys import FactRow, KnownFact, LinkRow
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
-    """PostgreSQL recorder that also writes the fact-id keys and org links."""
+    """PostgreSQL recorder that also writes the fact-id keys, org links and the hash chain."""
+
+    chain: Chain | None = None
+    """Set by the application once its mapper exists (the links hash decrypted content)."""
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -30,8 +34,26 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                     "CREATE TABLE IF NOT EXISTS {}.ledger_links (org text NOT NULL, "
                     "subject text NOT NULL, PRIMARY KEY (org, subject))"
                 ).format(schema),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {}.ledger_chain (position bigint PRIMARY KEY, "
+                    "seq bigint NOT NULL, link bytea NOT NULL)"
+                ).format(schema),
             ]
         )
+        events = Identifier(self.events_table_name)
+        self.chain_table = ChainTable(
+            last=SQL(
+                "SELECT position, seq, link FROM {}.ledger_chain ORDER BY position DESC LIMIT 1"
+            ).format(schema),
+            before=SQL(
+                "SELECT max(notification_id) AS position FROM {}.{} WHERE notification_id < %s"
+            ).format(schema, events),
+            insert=SQL("INSERT INTO {}.ledger_chain VALUES (%s, %s, %s)").format(schema),
+        )
+        self._select_unlinked = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {}.{} "
+            "WHERE notification_id > %s ORDER BY notification_id LIMIT 5000"
+        ).format(schema, events)
         self._insert_fact = SQL("INSERT INTO {}.ledger_facts VALUES (%s, %s, %s, %s)").format(
             schema
         )
@@ -63,6 +85,43 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             curs.executemany(self._insert_fact, fact_rows)
         if links:
             curs.executemany(self._insert_link, links)
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # The library calls this after inserting the events, holding its table lock, in the
+        # same transaction: the links follow the events' notification ids.
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if self.chain is None:
+            raise RuntimeError("the recorder writes no event without its chain (set .chain)")
+        assert ids is not None
+        append_links(curs, self.chain_table, self.chain, ids, stored_events)
+        return ids
+
+    def link_unlinked(self, progress: Callable[[int], None] | None = None) -> int:
+        """Link the events written before the chain existed (``ledger migrate``); how many."""
+        assert self.chain is not None
+        linked = 0
+        while True:
+            with self.datastore.transaction(commit=True) as curs:
+                self._lock_table(curs)  # no event may be inserted meanwhile
+                curs.execute(self.chain_table.last)
+                last = curs.fetchone()
+                curs.execute(self._select_unlinked, (last["position"] if last else 0,))
+                rows = curs.fetchall()
+                if not rows:
+                    return linked
+                events = [
+                    StoredEvent(
+                        r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])
+                    )
+                    for r in rows
+                ]
+                positions = [r["notification_id"] for r in rows]
+                append_links(curs, self.chain_table, self.chain, positions, events)
+            linked += len(rows)
+            if progress is not None:
+                progress(len(rows))
 
     def select_known_facts(self, fact_ids: Sequence[str]) -> dict[str, KnownFact]:
         """The stored facts among ``fact_ids``."""

@@ -8,6 +8,7 @@ transaction* as the events (the recorder's ``_insert_events`` hook):
   racing with the same fact, one commits, the other's transaction fails and is retried.
 - ``ledger_links``: (org, subject) pairs, so that dissolving an org finds the members that
   ever referenced it and its child orgs without scanning the log.
+- ``ledger_chain``: the hash chain's link of each event (storage.chain).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +30,7 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 
+from storage.chain import Chain, ChainTable, append_links
 from storage.connections import SQLITE_CACHE_KIB
 from storage.keys import FactRow, KnownFact, LinkRow, chunks
 from storage.urls import sqlite_lock_path
@@ -85,7 +87,10 @@ class LedgerSQLiteFactory(SQLiteFactory):
 
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
-    """SQLite recorder that also writes the fact-id keys and org links."""
+    """SQLite recorder that also writes the fact-id keys, org links and the hash chain."""
+
+    chain: Chain | None = None
+    """Set by the application once its mapper exists (the links hash decrypted content)."""
 
     def construct_create_table_statements(self) -> list[str]:
         """The library's tables plus the ledger's key tables."""
@@ -95,7 +100,18 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "subject TEXT NOT NULL, type TEXT NOT NULL, digest TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS ledger_links (org TEXT NOT NULL, subject TEXT NOT NULL, "
             "PRIMARY KEY (org, subject)) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS ledger_chain (position INTEGER PRIMARY KEY, "
+            "seq INTEGER NOT NULL, link BLOB NOT NULL)",
         ]
+
+    @property
+    def chain_table(self) -> ChainTable:
+        """The chain's statements on SQLite (the log numbers its events by rowid)."""
+        return ChainTable(
+            last="SELECT position, seq, link FROM ledger_chain ORDER BY position DESC LIMIT 1",
+            before=f"SELECT max(rowid) AS position FROM {self.events_table_name} WHERE rowid < ?",
+            insert="INSERT INTO ledger_chain VALUES (?, ?, ?)",
+        )
 
     def _insert_events(
         self,
@@ -113,7 +129,34 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             c.executemany("INSERT INTO ledger_facts VALUES (?, ?, ?, ?)", fact_rows)
         if links:
             c.executemany("INSERT OR IGNORE INTO ledger_links VALUES (?, ?)", links)
+        if self.chain is None:
+            raise RuntimeError("the recorder writes no event without its chain (set .chain)")
+        assert ids is not None
+        append_links(c, self.chain_table, self.chain, ids, stored_events)
         return ids
+
+    def link_unlinked(self, progress: Callable[[int], None] | None = None) -> int:
+        """Link the events written before the chain existed (``ledger migrate``); how many."""
+        assert self.chain is not None
+        linked = 0
+        while True:
+            with self.datastore.transaction(commit=True) as c:
+                c.execute(self.chain_table.last)
+                last = c.fetchone()
+                end = last["position"] if last else 0
+                c.execute(
+                    f"SELECT rowid, originator_id, originator_version, topic, state FROM "
+                    f"{self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT 5000",
+                    (end,),
+                )
+                rows = c.fetchall()
+                if not rows:
+                    return linked
+                events = [StoredEvent(UUID(r[1]), r[2], r[3], r[4]) for r in rows]
+                append_links(c, self.chain_table, self.chain, [r[0] for r in rows], events)
+            linked += len(rows)
+            if progress is not None:
+                progress(len(rows))
 
     def select_known_facts(self, fact_ids: Sequence[str]) -> dict[str, KnownFact]:
         """The stored facts among ``fact_ids``."""

@@ -1,0 +1,172 @@
+"""The hash chain over the event log: each event's link covers its content and the link before.
+
+``ledger_chain`` holds one row per event — its position in the log (the notification id), its
+number in the chain (``seq``: 1 for the first event, no gaps) and its link — written by the
+recorders in the same transaction as the events. ``link(n) = sha256(link(n-1) + content(n))``
+with ``link(0)`` 32 zero bytes. An auditor keeps the head (``ledger digest``); ``ledger verify``
+recomputes every link, names the first event that does not match, and proves that a kept digest
+is still a prefix of the log (storage.verify).
+
+An event's *content* is what the ledger stored of the fact, independent of where and when it
+was stored: the aggregate id, its version, the event's topic and its state — decrypted and
+decompressed, without the library's ``timestamp`` (the moment the event object was made, which
+the ledger never reads) and without top-level fields that are null — as canonical JSON (keys
+sorted). The same facts imported in the same order into another database, on another backend
+or under another encryption key, therefore give the same chain (docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from uuid import UUID
+
+import orjson
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import Mapper, StoredEvent
+
+GENESIS = bytes(32)
+"""The link before the first event."""
+
+
+class Digest(NamedTuple):
+    """The chain's head at one event: what an auditor keeps (printed ``EVENTS:HEX``)."""
+
+    events: int
+    link: bytes
+
+    def __str__(self) -> str:
+        return f"{self.events}:{self.link.hex()}"
+
+    @classmethod
+    def parse(cls, text: str) -> Digest:
+        """Read ``EVENTS:HEX`` (as ``ledger digest`` prints it); ValueError names the problem."""
+        events, sep, hexed = text.strip().partition(":")
+        if not sep or not events.isdigit() or len(hexed) != 64:
+            raise ValueError(
+                f"not a digest: {text[:80]!r} (expected EVENTS:HEX, as 'ledger digest' prints it)"
+            )
+        try:
+            link = bytes.fromhex(hexed)
+        except ValueError:
+            raise ValueError(f"not a digest: {hexed[:80]!r} is not hexadecimal") from None
+        return cls(int(events), link)
+
+
+class ChainBehind(RuntimeError):
+    """The log holds events that the chain does not cover yet (a ledger not migrated)."""
+
+
+class Chain:
+    """Computes links; ``plaintext`` turns a stored state into the transcoder's bytes."""
+
+    def __init__(self, plaintext: Callable[[bytes], bytes]) -> None:
+        self.plaintext = plaintext
+
+    @classmethod
+    def of(cls, mapper: Mapper[UUID]) -> Chain:
+        """The chain of a store whose events ``mapper`` writes (its cipher and compressor)."""
+        cipher, compressor = mapper.cipher, mapper.compressor
+        if cipher is None and compressor is None:
+            return cls(lambda state: state)
+
+        def plaintext(state: bytes) -> bytes:
+            if cipher is not None:
+                state = cipher.decrypt(state)
+            if compressor is not None:
+                state = compressor.decompress(state)
+            return state
+
+        return cls(plaintext)
+
+    def fields(self, state: bytes) -> Any:
+        """The decoded fields of a stored state (raises when it cannot be read)."""
+        return orjson.loads(self.plaintext(state))
+
+    def content(self, originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
+        """The canonical bytes of one stored event (see the module's docstring)."""
+        return canonical(hex_id(originator_id), version, topic, self.fields(state))
+
+    def next_link(self, previous: bytes, content: bytes) -> bytes:
+        """The link of an event of ``content`` following ``previous``."""
+        return hashlib.sha256(previous + content).digest()
+
+    def link_events(
+        self, previous: bytes, events: Sequence[StoredEvent]
+    ) -> tuple[list[bytes], bytes]:
+        """The links of ``events`` following ``previous``, and the last one."""
+        links = []
+        for event in events:
+            previous = self.next_link(
+                previous,
+                self.content(
+                    event.originator_id, event.originator_version, event.topic, event.state
+                ),
+            )
+            links.append(previous)
+        return links, previous
+
+
+def hex_id(originator_id: Any) -> str:
+    """An aggregate id as 32 hex digits, however the backend returns it."""
+    return originator_id.hex if isinstance(originator_id, UUID) else UUID(str(originator_id)).hex
+
+
+def canonical(originator: str, version: int, topic: str, fields: dict[str, Any]) -> bytes:
+    """An event's content: its identity and its fields, without the library's timestamp and
+    top-level nulls, as JSON with sorted keys."""
+    kept = {k: v for k, v in fields.items() if v is not None and k != "timestamp"}
+    return orjson.dumps([originator, version, topic, kept], option=orjson.OPT_SORT_KEYS)
+
+
+class _Cursor(Protocol):
+    def execute(self, statement: Any, params: Any = ...) -> Any: ...
+
+    def executemany(self, statement: Any, params: Any) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+
+class ChainTable(NamedTuple):
+    """The statements of one backend for the chain table (placeholders and names differ)."""
+
+    last: Any
+    """The last link: ``position``, ``seq``, ``link`` (no row when the chain is empty)."""
+    before: Any
+    """The last event position before the parameter (``position``, null when none)."""
+    insert: Any
+    """One link: position, seq, link."""
+
+
+def append_links(
+    cursor: _Cursor,
+    table: ChainTable,
+    chain: Chain,
+    positions: Sequence[int],
+    events: Sequence[StoredEvent],
+) -> None:
+    """Write the links of ``events``, just inserted at ``positions``, in the same transaction.
+
+    The caller holds the log's write lock (SQLite's, or the library's table lock on
+    PostgreSQL), so the last link cannot move meanwhile. Raises ChainBehind when the chain does
+    not end at the event before these (a log extended before the chain existed, not migrated).
+    """
+    if not events:
+        return
+    cursor.execute(table.last)
+    last = cursor.fetchone()
+    previous, seq, end = (
+        (bytes(last["link"]), last["seq"], last["position"]) if last else (GENESIS, 0, None)
+    )
+    cursor.execute(table.before, (positions[0],))
+    before = cursor.fetchone()["position"]
+    if before != end:
+        raise ChainBehind(
+            f"the hash chain ends at position {end or 0} but the log goes on to {before}: "
+            "run 'ledger migrate' to link the events written before the chain existed"
+        )
+    links, _ = chain.link_events(previous, events)
+    numbered = enumerate(zip(positions, links, strict=True), start=seq + 1)
+    cursor.executemany(table.insert, [(position, n, link) for n, (position, link) in numbered])
