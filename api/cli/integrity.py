@@ -46,10 +46,11 @@ def digest_command(json_output: JsonOption = False, db: DbOption = None) -> None
     if json_output:
         print_json({"events": digest.events, "position": linked_to, "head": str(digest)})
     else:
-        typer.echo(f"{digest}")
+        typer.echo(f"{digest}")  # alone on standard output: ``ledger digest >> kept.txt``
         typer.echo(
-            f"  the head of the hash chain after {digest.events:,} events (log position "
-            f"{linked_to:,}); keep it, and later run: ledger verify --digest {digest}"
+            f"the head of the hash chain after {digest.events:,} events (log position "
+            f"{linked_to:,}); keep it, and later run: ledger verify --digest {digest}",
+            err=True,
         )
     if end != linked_to:
         fail(
