@@ -538,7 +538,7 @@ def report(result: dict[str, Any], clients: int, importers: int) -> None:
     print(f"{heading[0]:36} " + " ".join(f"{h:>8}" for h in heading[1:]) + "  statuses")
     for route, row in result["routes"].items():
         print(
-            f"{route:36} {row['requests']:>8} {row['per_second']:>7} {row['p50_ms']:>8} "
+            f"{route:36} {row['requests']:>8} {row['per_second']:>8} {row['p50_ms']:>8} "
             f"{row['p95_ms']:>8} {row['p99_ms']:>8}  {row['statuses']}"
         )
     print(f"all routes: {result['requests_per_second']} req/s")
