@@ -367,8 +367,9 @@ def importer(db: str, number: int, until: float, folder: Path, seen: Seen) -> No
 
 
 @contextmanager
-def serving(db: str) -> Iterator[str]:
-    """``ledger serve --workers 2 --no-auth`` on a free port; its base URL once it answers."""
+def serving(db: str, log: Path) -> Iterator[str]:
+    """``ledger serve --workers 2 --no-auth`` on a free port, its output to ``log``; its base
+    URL once it answers."""
     port = free_port()
     command = [
         sys.executable,
@@ -383,9 +384,8 @@ def serving(db: str) -> Iterator[str]:
         "--db",
         db,
     ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    output = log.open("wb")
+    process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -402,6 +402,7 @@ def serving(db: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(30)
+        output.close()
 
 
 def projector(db: str) -> subprocess.Popen[bytes]:
@@ -426,7 +427,8 @@ def soak(db: str, minutes: float, clients: int, importers: int) -> dict[str, Any
     cli(db, "import", str(folder / "setup.jsonl"))
     seen = Seen()
     kills: list[float] = []
-    with serving(db) as base:
+    server_log = folder / "serve.log"
+    with serving(db, server_log) as base:
         worker = projector(db)
         started = time.monotonic()
         until = started + minutes * 60
@@ -458,7 +460,10 @@ def soak(db: str, minutes: float, clients: int, importers: int) -> dict[str, Any
     cli(db, "rebuild")
     rebuilt = read_model_rows(db)
     log = fact_ids_in_log(db)
-    return figures(seen, log, len(setup), projected, rebuilt, elapsed, kills, catch_up_seconds)
+    result = figures(seen, log, len(setup), projected, rebuilt, elapsed, kills, catch_up_seconds)
+    # uvicorn's supervisor replaces a worker that died or missed its ping ("Child process died").
+    result["api_workers_replaced"] = server_log.read_text(errors="replace").count(" died")
+    return result
 
 
 def figures(
@@ -548,7 +553,10 @@ def report(result: dict[str, Any], clients: int, importers: int) -> None:
         f"{facts['per_second']} facts/s; POST 200 duplicates {facts['http_duplicates']}, "
         f"refused {facts['http_refused']} {facts['refused_codes']}"
     )
-    print(f"final catch-up after the run: {result['final_catch_up_s']} s")
+    print(
+        f"final catch-up after the run: {result['final_catch_up_s']} s; "
+        f"API workers replaced by uvicorn: {result['api_workers_replaced']}"
+    )
     for check, ok in result["checks"].items():
         print(f"  {'ok  ' if ok else 'FAIL'} {check}")
     if result["tables_differing"]:
