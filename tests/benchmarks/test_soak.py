@@ -39,13 +39,13 @@ def test_the_checks_fail_when_the_log_and_the_answers_differ() -> None:
 
     def checks(log: list[str], rebuilt: dict[str, list[tuple[Any, ...]]]) -> set[str]:
         """The checks that fail."""
-        result = soak.figures(seen, log, 0, rows, rebuilt, 1.0, [], 0.0)
+        result = soak.figures(seen, log, set(), rows, rebuilt, 1.0, [], 0.0)
         return {name for name, ok in result["checks"].items() if not ok}
 
     assert checks(["a", "b"], rows) == set()
-    assert checks(["a"], rows) == {"every acknowledged fact in the log",
-                                   "the log holds nothing unacknowledged"}  # fmt: skip
-    assert checks(["a", "b", "b"], rows) == {"no fact twice in the log",
-                                             "the log holds nothing unacknowledged"}  # fmt: skip
+    counts = "the answers' counts add up to the log"
+    assert checks(["a"], rows) == {"every acknowledged fact in the log", counts}
+    assert checks(["a", "b", "b"], rows) == {"no fact twice in the log", counts}
+    assert checks(["a", "b", "x"], rows) == {"the log holds nothing unacknowledged", counts}
     assert "no refused fact in the log" in checks(["a", "b", "c"], rows)
     assert checks(["a", "b"], {"rm_facts": []}) == {"read models equal a rebuild"}
