@@ -572,7 +572,8 @@ def report(result: dict[str, Any], clients: int, importers: int) -> None:
     )
     print(
         f"final catch-up after the run: {result['final_catch_up_s']} s; "
-        f"API workers replaced by uvicorn: {result['api_workers_replaced']}"
+        f"API workers replaced by uvicorn: {result['api_workers_replaced']}; "
+        f"import runs interrupted and run again: {len(result['import_interruptions'])}"
     )
     for check, ok in result["checks"].items():
         print(f"  {'ok  ' if ok else 'FAIL'} {check}")
