@@ -106,38 +106,44 @@ WRITER = textwrap.dedent(
     from ledger.errors import LedgerError
 
     app = LedgerApplication(sys.argv[1])
-    facts = json.loads(sys.argv[2])
     print("ready", flush=True)
-    sys.stdin.readline()  # released together with the other writer
-    answers = []
-    for fact in facts:
+    for fact in json.loads(sys.argv[2]):
+        sys.stdin.readline()  # released together with the other writers, fact by fact
         try:
-            answers.append(record_fact(app, fact))
+            answer = record_fact(app, fact)
         except LedgerError as err:
-            answers.append(err.code)
-    print(json.dumps(answers), flush=True)
+            answer = err.code
+        print(json.dumps(answer), flush=True)
     app.close()
     """
 )
 
 
 def race_processes(url: str, writers: list[list[dict[str, Any]]]) -> list[list[str]]:
-    """Each writer is a process; all are released at once when every one is ready."""
+    """Each writer is a process; all are released at once for each round."""
     pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "text": True}
     runs = [
         subprocess.Popen([sys.executable, "-c", WRITER, url, json.dumps(facts)], cwd=ROOT, **pipes)
         for facts in writers
     ]
-    for writer in runs:
-        assert writer.stdout is not None
-        assert writer.stdout.readline().strip() == "ready"
-    for writer in runs:
-        assert writer.stdin is not None
-        writer.stdin.write("go\n")
-        writer.stdin.flush()
-    outputs = [writer.communicate(timeout=120)[0] for writer in runs]
+    answers: list[list[str]] = [[] for _ in writers]
+    try:
+        for writer in runs:
+            assert writer.stdout is not None
+            assert writer.stdout.readline().strip() == "ready"
+        for _ in writers[0]:
+            for writer in runs:
+                assert writer.stdin is not None
+                writer.stdin.write("go\n")
+                writer.stdin.flush()
+            for index, writer in enumerate(runs):
+                assert writer.stdout is not None
+                answers[index].append(json.loads(writer.stdout.readline()))
+    finally:
+        for writer in runs:
+            writer.communicate(timeout=120)
     assert [writer.returncode for writer in runs] == [0] * len(runs)
-    return [json.loads(output.strip().splitlines()[-1]) for output in outputs]
+    return answers
 
 
 @pytest.fixture(params=["threads", "processes"])
