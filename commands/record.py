@@ -76,18 +76,16 @@ def record_fact(
     else:
         parsed = parse_object(fact) if isinstance(fact, dict) else parse_line(fact)
     with app.writing():
-        for attempt in range(COMMIT_ATTEMPTS):
+        for _attempt in range(COMMIT_ATTEMPTS):
             batch = _Batch(app, [parsed], recorded_by)
             outcome = batch.apply(parsed)
             try:
                 batch.commit()
             except IntegrityError:
                 app.forget(batch.changed)
-                if attempt == COMMIT_ATTEMPTS - 1:
-                    raise
                 continue
             return outcome
-    raise AssertionError("unreachable")
+    raise _lost_race(parsed.id)
 
 
 def import_facts(
@@ -149,7 +147,7 @@ def _import_batch(
     recorded_by: str | None,
 ) -> None:
     with app.writing():
-        for attempt in range(COMMIT_ATTEMPTS):
+        for _attempt in range(COMMIT_ATTEMPTS):
             facts = [p for _, p in parsed if isinstance(p, ParsedFact)]
             batch = _Batch(app, facts, recorded_by)
             results: list[Outcome | Refusal] = []
@@ -166,10 +164,18 @@ def _import_batch(
             except IntegrityError:
                 # Another writer got in without the lock; start this batch again from the store.
                 app.forget(batch.changed)
-                if attempt == COMMIT_ATTEMPTS - 1:
-                    raise
                 continue
             break
+        else:
+            # Lost every attempt: nothing of the batch is stored. Its facts that would have
+            # been accepted are refused with ``conflict`` (to be imported again); duplicates
+            # and rule refusals stand, as validated against the store on the last attempt.
+            results = [
+                _refusal(number, _lost_race(item.id))
+                if result == "accepted" and isinstance(item, ParsedFact)
+                else result
+                for (number, item), result in zip(parsed, results, strict=True)
+            ]
     for result in results:
         if result == "accepted":
             summary.accepted += 1
@@ -363,6 +369,20 @@ class _Batch:
             org.retract(self._fact(parsed, recorded_at, len(org.facts)))
             self._stage_org(org)
         return known.subject
+
+
+def _lost_race(fact_id: str) -> errors.Conflict:
+    """The refusal of a fact whose batch lost the race to commit on every attempt.
+
+    Only a writer that bypasses the writer lock can make a batch lose: the fact was checked
+    against a state that changed before it could be stored. Nothing of it was stored, and a
+    retry is safe (the fact id makes a second submission a duplicate if the first got in).
+    """
+    return errors.Conflict(
+        f"{fact_id}: another writer changed the same records at the same time "
+        f"{COMMIT_ATTEMPTS} times in a row; nothing was recorded, submit the fact again",
+        fact=fact_id,
+    )
 
 
 def _numbered(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str | bytes]]:
