@@ -40,7 +40,7 @@ def export_command(
     if target is not None and target.exists() and not force:
         fail(f"{target} exists; give --force to replace it, or another name")
     summary = ExportSummary()
-    with open_ledger(db) as ledger:
+    with open_ledger(db, log_only=True) as ledger:
         log = ledger.log
         app = ledger.app
 
