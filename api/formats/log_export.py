@@ -46,9 +46,9 @@ def export_lines(
     *,
     batch: int = BATCH,
 ) -> Iterator[bytes]:
-    """The export of ``log`` up to its position when called, as one chunk of lines per batch.
+    """The export of ``log`` up to its position when it starts, one chunk of lines per batch.
 
-    ``digests(ids)`` gives the stored digest of each fact id. Facts committed after the call
+    ``digests(ids)`` gives the stored digest of each fact id. Facts committed after the start
     are left for the next export: the file is the log as of one position (``summary.position``,
     counting each chunk as it is handed out). Events that are not facts (the markers that
     opened aggregates in old logs) are counted in ``summary.skipped``.
@@ -59,7 +59,7 @@ def export_lines(
         notifications = [n for n in log.notifications(after, batch) if n.id <= end]
         if not notifications:
             break
-        facts: list[tuple[int, dict[str, Any], Any]] = []
+        facts: list[tuple[dict[str, Any], str | None]] = []
         for item in notifications:
             try:
                 event = log.decode(item)
@@ -71,11 +71,11 @@ def export_lines(
             if fact is None:
                 summary.skipped += 1
                 continue
-            facts.append((item.id, fact, getattr(event, "recorded_by", None)))
-        stored = digests([fact["id"] for _, fact, _ in facts])
+            facts.append((fact, getattr(event, "recorded_by", None)))
+        stored = digests([fact["id"] for fact, _ in facts])
         chunk = b"".join(
             orjson.dumps({**fact, "recorded_by": by, "digest": stored.get(fact["id"])}) + b"\n"
-            for _, fact, by in facts
+            for fact, by in facts
         )
         summary.facts += len(facts)
         after = summary.position = notifications[-1].id

@@ -3,6 +3,7 @@ answers every question as before, and exports to the same bytes."""
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 import tempfile
 import uuid
@@ -220,6 +221,17 @@ def test_an_export_never_overwrites_the_database_nor_an_existing_file_unasked(
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600  # people's records: the owner's only
     assert len(kept.read_bytes().splitlines()) == 122
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_an_event_that_cannot_be_decoded_stops_the_export_before_any_file_is_written(
+    source: str, tmp_path: Path
+) -> None:
+    with sqlite3.connect(tmp_path / "ledger.db") as damaged:
+        damaged.execute("UPDATE stored_events SET state = X'00' WHERE rowid = 5")
+    target = tmp_path / "export.jsonl"
+    code, output = invoke("export", str(target), "--db", source)
+    assert code == 2 and "position 5 cannot be decoded" in output, output
+    assert not target.exists() and [p.name for p in tmp_path.iterdir() if ".tmp" in p.name] == []
 
 
 def test_an_export_to_stdout_is_the_same_lines_with_the_summary_on_stderr(
