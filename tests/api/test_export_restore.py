@@ -53,7 +53,8 @@ def _without_known_at(value: Any) -> Any:
 def fingerprint(url: str) -> dict[str, Any]:
     """Everything a migration must keep, as the ledger at ``url`` answers it: its export (the
     facts, their order, ids, recording times, recorders and digests, byte for byte) and its
-    reports, as known at a fixed time and now."""
+    reports, as known at a fixed time and now. Whatever else a copy must keep (the hash chain's
+    head, ``ledger digest``) is one more entry here."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "export.jsonl"
         ask("export", str(path), "--db", url)
