@@ -97,9 +97,13 @@ def import_facts(
     on_reject: Callable[[Refusal, str | bytes], None] | None = None,
     summary: ImportSummary | None = None,
     recorded_by: str | None = None,
+    restore: bool = False,
 ) -> ImportSummary:
     """Import JSON Lines in order; refused lines are reported, all others are stored, each
     with ``recorded_by`` (who imports them).
+
+    ``restore``: the lines are those of ``ledger export`` (``parse_line(restore=True)``); a
+    line's own ``recorded_by`` is stored as its recorder, and its ``digest`` as its content's.
 
     ``on_reject(refusal, line)`` receives each refused line's text, for a rejects file.
     ``summary``, when given, is kept up to date batch by batch: if the import stops half-way
@@ -107,7 +111,7 @@ def import_facts(
     """
     summary = summary if summary is not None else ImportSummary()
     for chunk in _chunks(_numbered(lines), batch_size):
-        _import_chunk(app, chunk, summary, on_reject, recorded_by)
+        _import_chunk(app, chunk, summary, on_reject, recorded_by, restore)
         if progress is not None:
             progress(len(chunk))
     return summary
@@ -119,11 +123,12 @@ def _import_chunk(
     summary: ImportSummary,
     on_reject: Callable[[Refusal, str | bytes], None] | None,
     recorded_by: str | None,
+    restore: bool = False,
 ) -> None:
     parsed: list[tuple[int, ParsedFact | Refusal]] = []
     for number, text in chunk:
         try:
-            parsed.append((number, parse_line(text)))
+            parsed.append((number, parse_line(text, restore=restore)))
         except errors.LedgerError as err:
             parsed.append((number, _refusal(number, err)))
     refused_before = len(summary.rejects)
@@ -226,9 +231,7 @@ class _Batch:
     def commit(self) -> None:
         """Save every pending event and key row in one transaction."""
         if self.pending:
-            self.app.commit(
-                self.changed, self.order, fact_rows=self.fact_rows, links=self.links
-            )
+            self.app.commit(self.changed, self.order, fact_rows=self.fact_rows, links=self.links)
 
     # --- lookups that see this batch's own changes ------------------------------------------
 
@@ -281,9 +284,10 @@ class _Batch:
 
     def _fact(self, parsed: ParsedFact, recorded_at: datetime, seq: int) -> Fact:
         model = parsed.model
+        recorder = parsed.recorder if parsed.restored else self.recorded_by
         return Fact(
             parsed.id, parsed.type, model.on, recorded_at, seq, parsed.data(), model.ref,
-            model.note, self.recorded_by,
+            model.note, recorder,
         )  # fmt: skip
 
     def _member_fact(self, parsed: ParsedFact, recorded_at: datetime) -> None:
