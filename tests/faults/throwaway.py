@@ -8,6 +8,7 @@ As root, ``initdb`` refuses to run, so the server's commands run as the ``postgr
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -93,8 +94,6 @@ class ThrowawayPostgres:
     def destroy(self) -> None:
         """Stop the server if it runs and remove its folder."""
         if (self.data / "postmaster.pid").exists():
-            try:
+            with contextlib.suppress(RuntimeError):
                 self.stop("immediate")
-            except RuntimeError:
-                pass
         shutil.rmtree(self.root, ignore_errors=True)
