@@ -44,6 +44,9 @@ def import_command(
             "--rejects", metavar="FILE", help="Write each refused line with its error to this file."
         ),
     ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", metavar="N", min=1, help="Facts per transaction.")
+    ] = 5_000,
     db: DbOption = None,
 ) -> None:
     """Import facts from a JSON Lines file.
@@ -77,6 +80,7 @@ def import_command(
             import_facts(
                 ledger.app,
                 read_lines(stream),
+                batch_size=batch_size,
                 progress=after_batch(advance),
                 on_reject=keep_reject,
                 summary=summary,
