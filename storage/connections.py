@@ -53,7 +53,7 @@ def reconnected(
     fails (the caller reports it: 503 in the API) and marks it broken; the next one gets a new
     connection here, so a long-lived process recovers by itself once the server is back.
     """
-    if connection.broken:
+    if connection.broken or connection.closed:
         connection.close()
         return connect_in_schema(database)
     return connection

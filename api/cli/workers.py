@@ -31,17 +31,19 @@ def project_command(
     with open_ledger(db, migrate=True) as ledger, batch_work() as after_batch:
         runner = ledger.models.runner
         runner.batch_size = batch_size
-        applied = runner.catch_up(after_batch(lambda n: None))
-        while follow:
-            time.sleep(0.2)
+        applied = 0
+        while True:
             try:
                 applied += runner.catch_up(after_batch(lambda n: None))
             except Exception as err:
-                if not unavailable(err):
+                if not (follow and unavailable(err)):
                     raise
                 # A batch cut short is rolled back; the connections reconnect on next use.
                 typer.echo(f"ledger: database unavailable, retrying: {first_line(err)}", err=True)
                 time.sleep(RETRY_AFTER_SECONDS)
+            if not follow:
+                break
+            time.sleep(0.2)
     typer.echo(f"read models up to date ({applied} events applied)")
 
 
