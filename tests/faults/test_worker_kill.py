@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 
 from benchmarks.write_path import synthetic_history
 from commands.application import LedgerApplication
@@ -13,6 +14,11 @@ from commands.record import import_facts
 from projections.store import Store
 from tests.faults.kill import DEADLINE, kill_when, log_position
 from tests.faults.support import ROOT, assert_read_models_equal_a_rebuild, ledger_command
+
+
+def _moved_past(store: Store, position: int) -> Callable[[], bool]:
+    """Whether the read models have committed a batch past ``position``."""
+    return lambda: store.tracked_position() > position
 
 
 def test_a_projection_worker_killed_twice_mid_batch_resumes_to_a_rebuilds_state(
@@ -30,11 +36,7 @@ def test_a_projection_worker_killed_twice_mid_batch_resumes_to_a_rebuilds_state(
                 worker, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
             )
             since = killed_at
-            kill_when(
-                run,
-                lambda since=since: store.tracked_position() > since,
-                f"the worker's batches after kill {kill}",
-            )
+            kill_when(run, _moved_past(store, since), f"the worker's batches after kill {kill}")
             killed_at = store.tracked_position()
             assert since < killed_at < end, "the worker must be killed mid-way through the log"
         run = subprocess.Popen(
