@@ -17,7 +17,9 @@ def kill_when(run: subprocess.Popen[str], reached: Callable[[], bool], what: str
     """SIGKILL ``run`` as soon as ``reached()`` holds (polled); fail if it ends first."""
     give_up = time.monotonic() + DEADLINE
     while not reached():
-        assert run.poll() is None, f"the process ended before {what}"
+        if run.poll() is not None:
+            _, errors = run.communicate()
+            raise AssertionError(f"the process ended before {what}: {errors}")
         assert time.monotonic() < give_up, f"gave up waiting for {what}"
         time.sleep(0.005)
     run.send_signal(signal.SIGKILL)

@@ -31,7 +31,7 @@ def test_an_import_killed_mid_way_then_run_again_stores_every_fact_once(
             ledger_command("import", str(history), "--batch-size", "100", "--db", database_url),
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
         )
         kill_when(run, lambda: log_position(app) >= 500, "the import committed 500 facts")
