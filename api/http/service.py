@@ -15,6 +15,7 @@ from datetime import date, datetime
 from fastapi import Request
 
 from api.bootstrap import Ledger
+from api.http.auth import Forbidden
 from api.http.pool import LedgerPool
 from api.timeparse import parse_known_at
 from ledger.errors import LedgerError
@@ -53,7 +54,7 @@ class Service:
                 self._writer = Ledger(self.url, migrate=False, clock=self.clock)
             try:
                 yield self._writer
-            except LedgerError:  # a refusal: the connections are fine
+            except (LedgerError, Forbidden):  # a refusal: the connections are fine
                 raise
             except BaseException:
                 # An outage or a failed write may leave a broken connection behind: the next
