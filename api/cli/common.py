@@ -182,8 +182,6 @@ def open_ledger(
     except NotMigrated as err:
         fail(str(err))
     except database_errors(OSError) as err:
-        if unavailable(err):
-            fail(f"database unavailable ({redacted_url(url)}): {scrubbed(first_line(err), url)}")
         fail(f"cannot open the database {redacted_url(url)}: {scrubbed(first_line(err), url)}")
     try:
         yield ledger

@@ -100,5 +100,5 @@ def test_the_command_line_reports_an_unreachable_server_in_one_line() -> None:
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("ledger: database unavailable (postgresql://postgres:***@")
+    assert lines[0].startswith("ledger: cannot open the database postgresql://postgres:***@")
     assert "s3cret" not in result.stderr
