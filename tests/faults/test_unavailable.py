@@ -102,3 +102,37 @@ def test_the_command_line_reports_an_unreachable_server_in_one_line() -> None:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("ledger: cannot open the database postgresql://postgres:***@")
     assert "s3cret" not in result.stderr
+
+
+class _FakeLedger:
+    """What the pool needs of a ledger: something to close."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_after_an_outage_the_readers_pool_keeps_no_ledger_opened_before_it() -> None:
+    opened: list[_FakeLedger] = []
+
+    def opener() -> Ledger:
+        opened.append(_FakeLedger())
+        return opened[-1]  # type: ignore[return-value]
+
+    pool = LedgerPool(opener, 3)
+    with pool.borrow(), pool.borrow(), pool.borrow():
+        pass  # three ledgers, idle now
+    with pytest.raises(psycopg.OperationalError), pool.borrow():
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+    assert [ledger.closed for ledger in opened] == [True, True, True]
+    with pool.borrow() as ledger:
+        assert id(ledger) == id(opened[3])  # a new one: the first request after the outage succeeds
+    # An error that is not an outage drops only the ledger that failed.
+    with pool.borrow(), pool.borrow():
+        pass  # two idle ledgers: opened[3] and opened[4]
+    with pytest.raises(ValueError), pool.borrow():
+        raise ValueError("a bug")
+    assert [ledger.closed for ledger in opened[3:]] == [True, False]
+    pool.close()
