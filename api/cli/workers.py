@@ -38,8 +38,9 @@ def project_command(
             except Exception as err:
                 if not (follow and unavailable(err)):
                     raise
-                # A batch cut short is rolled back; the connections reconnect on next use.
+                # A batch cut short is rolled back; new connections are opened on next use.
                 typer.echo(f"ledger: database unavailable, retrying: {first_line(err)}", err=True)
+                ledger.reconnect()
                 time.sleep(RETRY_AFTER_SECONDS)
             if not follow:
                 break
