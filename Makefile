@@ -35,8 +35,10 @@ example: $(STAMP)
 	$(BIN)/ledger member hp-0001 --as-of 2022-12-31 --db sqlite:///example.db
 	$(BIN)/ledger member hp-0001 --as-of 2022-12-31 --known-at 2022-01-15 --db sqlite:///example.db
 
+# The outage tests stop a throwaway PostgreSQL server of their own: after the main suite.
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not outage"
+	$(BIN)/pytest -m outage tests/faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check ledger storage commands projections api demo tests benchmarks
