@@ -87,7 +87,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         result: Sequence[int] | None = once(self, stored_events, **kwargs)
         return result
 
-    def _insert_events(
+    def _fetch_ids_after_insert_events(
         self,
         curs: Any,
         stored_events: Sequence[StoredEvent],
@@ -95,19 +95,17 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         fact_rows: Sequence[FactRow] = (),
         links: Sequence[LinkRow] = (),
         **kwargs: Any,
-    ) -> None:
-        super()._insert_events(curs, stored_events, **kwargs)
+    ) -> Sequence[int] | None:
+        # The library calls this after inserting the events, holding its table lock, in the
+        # same transaction: the keys, then the links that follow the events' notification ids.
+        # (Keys written ahead of the events, in the pipeline, sometimes aborted it before the
+        # library could read a clashing key: the writer saw "pipeline aborted", not an
+        # IntegrityError.)
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if fact_rows:
             curs.executemany(self._insert_fact, fact_rows)
         if links:
             curs.executemany(self._insert_link, links)
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        # The library calls this after inserting the events, holding its table lock, in the
-        # same transaction: the links follow the events' notification ids.
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if self.chain is None:
             raise RuntimeError("the recorder writes no event without its chain (set .chain)")
         assert ids is not None

@@ -90,6 +90,11 @@ def parse_database_url(url: str) -> Database:
             # Seconds to wait for a connection (the library's default, 30, makes a mistyped
             # host or port look like a hang).
             "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT_SECONDS),
+            # One connection opened at start, up to five on demand: the library's default opens
+            # five at once in every process (an API with its workers, a projection worker and
+            # a few imports reached a server's limit of 100 connections).
+            "POSTGRES_POOL_SIZE": "1",
+            "POSTGRES_MAX_OVERFLOW": "4",
             # The library's stored-function insert path skips the hook that writes our keys.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
         }
