@@ -29,10 +29,16 @@ class Ledger:
     """
 
     def __init__(
-        self, url: str, *, migrate: bool, clock: Callable[[], datetime] = local_now
+        self,
+        url: str,
+        *,
+        migrate: bool,
+        clock: Callable[[], datetime] = local_now,
+        cipher_key: str | None = None,
     ) -> None:
         self.url = url
-        self.database: Database = parse_database_url(url)
+        self.cipher_key = cipher_key
+        self.database: Database = parse_database_url(url, cipher_key)
         self.migrate = migrate
         self.clock = clock
         self._app: LedgerApplication | None = None
@@ -50,7 +56,9 @@ class Ledger:
         if self._app is None:
             from commands.application import LedgerApplication
 
-            self._app = LedgerApplication(self.url, clock=self.clock, create_tables=self.migrate)
+            self._app = LedgerApplication(
+                self.url, clock=self.clock, create_tables=self.migrate, cipher_key=self.cipher_key
+            )
         return self._app
 
     @property

@@ -34,6 +34,7 @@ from projections.reports.quality import quality as quality_of
 from projections.reports.roster import Roster
 from projections.reports.roster import roster as roster_of
 from projections.store import EVERYTHING, Store, knowledge, utc_text
+from projections.text import search_key
 from storage.event_log import EventLog
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class ReadModels:
         self.store = store or Store(log.database)
         self._runner: ProjectionRunner | None = None
         self._answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._names: tuple[int, list[tuple[str, str, str, str | None]]] | None = None
 
     @property
     def runner(self) -> ProjectionRunner:
@@ -205,6 +207,22 @@ class ReadModels:
         """Members whose name contains ``name``, accents and case aside."""
         return search_of(self, name, limit)
 
+    def decrypted_names(self) -> list[tuple[str, str, str, str | None]]:
+        """Every named member of an encrypted ledger as (folded name, id, name, org), sorted;
+        decrypted once per read-model position and kept in memory (the search's scan)."""
+        position = self.store.tracked_position()
+        if self._names is None or self._names[0] != position:
+            unseal = self.store.unseal
+            names = []
+            for member, sealed, org in self.store.fetchall(
+                "SELECT member, name, org FROM rm_members WHERE name IS NOT NULL"
+            ):
+                plain = unseal(sealed)
+                names.append((search_key(plain), member, plain, org))
+            names.sort()
+            self._names = (position, names)
+        return self._names[1]
+
     def facts(
         self,
         *,
@@ -291,7 +309,7 @@ class ReadModels:
             f"SELECT fact_id, detail FROM rm_unreadable WHERE member = ? AND {known}",
             (member, *known_params),
         )
-        return (str(row[0]), str(row[1])) if row else None
+        return (str(row[0]), self.store.unseal(str(row[1]))) if row else None
 
 
 def member_report(

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from api.cli import backup, diff, directory, reads, records, serve, tokens, workers
+from api.cli import backup, diff, directory, keys, reads, records, serve, tokens, workers
 from api.cli.common import PROGRAM, app, fail
 from ledger.errors import LedgerError
 
@@ -21,6 +21,7 @@ __all__ = [
     "backup",
     "diff",
     "directory",
+    "keys",
     "main",
     "reads",
     "records",

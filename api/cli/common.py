@@ -168,17 +168,19 @@ def open_ledger(
     command ``create``s it (import, demo, migrate)."""
     from api.bootstrap import Ledger
     from projections.store import NotMigrated
+    from storage.cipher import EncryptionRefused
 
-    url = db or Settings().database_url
+    settings = Settings()
+    url = db or settings.database_url
     try:
-        database = parse_database_url(url)
+        database = parse_database_url(url, settings.cipher_key)
     except ValueError as err:
         fail(str(err))
     if not create:
         require_existing(database)
     try:
-        ledger = Ledger(url, migrate=migrate or create)
-    except NotMigrated as err:
+        ledger = Ledger(url, migrate=migrate or create, cipher_key=settings.cipher_key)
+    except (NotMigrated, EncryptionRefused) as err:
         fail(str(err))
     except database_errors(OSError) as err:
         fail(f"cannot open the database {redacted_url(url)}: {scrubbed(str(err), url)}")
@@ -186,7 +188,7 @@ def open_ledger(
         yield ledger
     except database_errors() as err:  # lost connection, read-only or full disk, corrupt file…
         fail(f"database error ({redacted_url(url)}): {scrubbed(str(err), url)}")
-    except NotMigrated as err:
+    except (NotMigrated, EncryptionRefused) as err:
         fail(str(err))
     finally:
         ledger.close()

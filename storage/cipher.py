@@ -1,0 +1,135 @@
+"""Encryption at rest (``LEDGER_CIPHER_KEY``): the key, the text cipher of the read models, and
+the record of whether a ledger is encrypted.
+
+Events are encrypted by the eventsourcing library itself: its mapper runs the stored state
+through ``eventsourcing.cryptography:AESCipher`` (AES-GCM, the ``cryptography`` package) when
+the application's environment names it (``CIPHER_TOPIC`` and ``CIPHER_KEY``, set by
+``storage.urls.parse_database_url``). The read models' person columns (member names, the
+quarantine details that may quote a birth date) go through the same cipher, as base64 text.
+
+Whether a ledger is encrypted is written down in ``ledger_meta`` (row ``encryption``: ``aes-gcm``,
+and ``key_check``: a constant encrypted under the key), so that a ledger opened without its key,
+or with another one, is refused before anything is read or written, and a ledger holding clear
+events is never extended with encrypted ones (docs/reliability.md, encryption at rest).
+"""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode, b64encode
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from eventsourcing.cryptography import AESCipher
+
+CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
+"""The library's AES-GCM cipher on the ``cryptography`` package (its default topic names the
+PyCryptodome one, which the ledger does not install)."""
+KEY_BYTES = 32
+"""``ledger key new`` makes AES-256 keys; the cipher also takes 16- and 24-byte keys."""
+ENCRYPTED = "aes-gcm"
+"""The ``encryption`` row's value in an encrypted ledger (no row: a clear ledger)."""
+KEY_CHECK_TEXT = "ledger key check"
+"""The constant whose encryption, stored in ``key_check``, tells the right key from a wrong one."""
+META_TABLE = "ledger_meta"
+
+
+class EncryptionRefused(Exception):
+    """The key given does not fit the ledger (missing, wrong, or a clear ledger's events)."""
+
+
+def check_key(key: str) -> str:
+    """``key`` once it is base64 of 16, 24 or 32 bytes; ValueError (never quoting it) else."""
+    try:
+        raw = b64decode(key.strip().encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise ValueError(
+            "LEDGER_CIPHER_KEY is not base64 (make one with 'ledger key new')"
+        ) from None
+    if len(raw) not in (16, 24, 32):
+        raise ValueError(
+            f"LEDGER_CIPHER_KEY holds {len(raw)} bytes; an AES key has 16, 24 or 32 "
+            "(make one with 'ledger key new')"
+        )
+    return key.strip()
+
+
+def new_key() -> str:
+    """A fresh random AES-256 key, base64-encoded (what ``LEDGER_CIPHER_KEY`` takes)."""
+    from eventsourcing.cryptography import AESCipher
+
+    return AESCipher.create_key(KEY_BYTES)
+
+
+def library_env(key: str | None) -> dict[str, str]:
+    """The library's settings that turn its cipher on (none without a key)."""
+    return {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": key} if key else {}
+
+
+class TextCipher:
+    """The library's cipher over text: AES-GCM with a random nonce, base64 in the column."""
+
+    def __init__(self, key: str) -> None:
+        from eventsourcing.cryptography import AESCipher
+        from eventsourcing.utils import Environment
+
+        self._cipher: AESCipher = AESCipher(Environment(env={"CIPHER_KEY": key}))
+
+    def seal(self, text: str) -> str:
+        """``text`` encrypted, as base64."""
+        return b64encode(self._cipher.encrypt(text.encode("utf-8"))).decode("ascii")
+
+    def unseal(self, sealed: str) -> str:
+        """The text ``seal`` encrypted; ValueError when it was sealed under another key."""
+        return self._cipher.decrypt(b64decode(sealed)).decode("utf-8")
+
+
+def key_check(cipher: TextCipher) -> dict[str, str]:
+    """The ``ledger_meta`` rows of a ledger encrypted under ``cipher``'s key."""
+    return {"encryption": ENCRYPTED, "key_check": cipher.seal(KEY_CHECK_TEXT)}
+
+
+def verdict(meta: Mapping[str, str], cipher: TextCipher | None, log_empty: bool) -> str | None:
+    """Why the ledger (its ``ledger_meta`` rows, its log empty or not) cannot be opened with
+    ``cipher`` (None: no key), or None when it can.
+
+    An empty log takes whatever the opener brings: nothing is stored yet either way.
+    """
+    encrypted = meta.get("encryption") == ENCRYPTED
+    if log_empty:
+        return None
+    if encrypted and cipher is None:
+        return (
+            "this ledger's events are encrypted: set LEDGER_CIPHER_KEY to its key "
+            "(docs/operations.md, encryption at rest)"
+        )
+    if encrypted and cipher is not None:
+        try:
+            right = cipher.unseal(meta.get("key_check", "")) == KEY_CHECK_TEXT
+        except (ValueError, binascii.Error):
+            right = False
+        if not right:
+            return (
+                "LEDGER_CIPHER_KEY is not the key this ledger was encrypted with "
+                "(nothing was read or written)"
+            )
+        return None
+    if cipher is not None:
+        return (
+            "this ledger holds events stored in clear: LEDGER_CIPHER_KEY cannot be turned on "
+            "for it (that would mix clear and encrypted events); unset it, or export the log and "
+            "import it into a new database with the key (docs/operations.md, key rotation)"
+        )
+    return None
+
+
+def wanted_meta(meta: Mapping[str, str], cipher: TextCipher | None) -> dict[str, str] | None:
+    """The ``ledger_meta`` rows a writer sets on an empty log to match its key, or None when
+    the rows already match (a clear ledger has none)."""
+    encrypted = meta.get("encryption") == ENCRYPTED
+    if cipher is None:
+        return {} if encrypted or meta else None
+    if encrypted and verdict(meta, cipher, log_empty=False) is None:
+        return None
+    return key_check(cipher)
