@@ -17,7 +17,7 @@ from ledger.events import member_uuid, org_uuid
 from ledger.member import Member
 from ledger.organization import Organization, OrgInfo
 from storage.cache import LRUCache
-from storage.cipher import EncryptionRefused, TextCipher, verdict, wanted_meta
+from storage.cipher import DigestKey, EncryptionRefused, TextCipher, verdict, wanted_meta
 from storage.event_log import EventLog
 from storage.keys import KnownFact
 from storage.locks import WriterLock, setup_lock
@@ -64,6 +64,8 @@ class LedgerApplication(Application[UUID]):
         self._writing = False
         self._absent: set[UUID] = set()
         self._cipher_checked: str | bool | None = False
+        key = self.database.cipher_key
+        self._digest_key = DigestKey(key) if key else None
         self.writer_lock = WriterLock(self.database, self.keys.datastore)
 
     @property
@@ -118,6 +120,11 @@ class LedgerApplication(Application[UUID]):
         if not fact_ids:
             return {}
         return self.keys.select_known_facts(fact_ids)
+
+    def stored_digest(self, digest: str) -> str:
+        """A fact's content digest as ``ledger_facts`` keeps it: in an encrypted ledger an HMAC
+        under the key, so that the clear column confirms no guess of a fact's content."""
+        return self._digest_key.digest(digest) if self._digest_key is not None else digest
 
     def links(self, org: str) -> list[str]:
         """Subjects (``member:ID``, ``org:ID``) that ever referenced ``org``."""

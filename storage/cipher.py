@@ -16,6 +16,8 @@ events is never extended with encrypted ones (docs/reliability.md, encryption at
 from __future__ import annotations
 
 import binascii
+import hashlib
+import hmac
 from base64 import b64decode, b64encode
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -83,6 +85,20 @@ class TextCipher:
     def unseal(self, sealed: str) -> str:
         """The text ``seal`` encrypted; ValueError when it was sealed under another key."""
         return self._cipher.decrypt(b64decode(sealed)).decode("utf-8")
+
+
+class DigestKey:
+    """Keyed content digests for ``ledger_facts`` (HMAC-SHA256 under a key derived from the
+    cipher key): equal facts still have equal digests, but no one without the key can test a
+    guess of a fact's content (a name, a birth date) against the column."""
+
+    def __init__(self, key: str) -> None:
+        raw = b64decode(key)
+        self._key = hmac.new(raw, b"ledger_facts.digest", hashlib.sha256).digest()
+
+    def digest(self, content_digest: str) -> str:
+        """The keyed form of a fact's SHA-256 content digest (hex)."""
+        return hmac.new(self._key, content_digest.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def key_check(cipher: TextCipher) -> dict[str, str]:

@@ -272,3 +272,18 @@ def _event_count(url: str) -> int:
             row = conn.execute("SELECT count(*) FROM stored_events").fetchone()
     assert row is not None
     return int(row[0])
+
+
+def test_an_encrypted_ledger_keeps_keyed_digests_and_still_knows_a_duplicate(
+    database_url: str,
+) -> None:
+    """A clear SHA-256 of a fact's content would confirm a guess of its name and birth date."""
+    from commands.schema import content_digest
+
+    url = imported(database_url, KEY)
+    lines = [json.loads(line) for line in EXAMPLE.read_text(encoding="utf-8").splitlines()]
+    digests = [content_digest(fact).encode() for fact in lines if "person" in fact]
+    stored = stored_bytes(url)
+    assert [d for d in digests if any(d in b for b in stored)] == []
+    again = json.loads(output(url, KEY, "import", str(EXAMPLE), "--json"))
+    assert (again["accepted"], again["duplicates"]) == (0, len(lines))
