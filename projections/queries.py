@@ -75,6 +75,8 @@ class ReadModels:
         self._runner: ProjectionRunner | None = None
         self._answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._names: tuple[int, list[tuple[str, str, str, str | None]]] | None = None
+        self._plain: dict[str, tuple[str, str, str]] = {}
+        """member → (its name as stored, sealed; folded; decrypted), for ``decrypted_names``."""
 
     @property
     def runner(self) -> ProjectionRunner:
@@ -208,19 +210,26 @@ class ReadModels:
         return search_of(self, name, limit)
 
     def decrypted_names(self) -> list[tuple[str, str, str, str | None]]:
-        """Every named member of an encrypted ledger as (folded name, id, name, org), sorted;
-        decrypted once per read-model position and kept in memory (the search's scan)."""
+        """Every named member of an encrypted ledger as (folded name, id, name, org), sorted:
+        what a search scans. Kept in memory while the read models stay at one position; when
+        they move, only the names whose stored ciphertext changed are decrypted again."""
         position = self.store.tracked_position()
         if self._names is None or self._names[0] != position:
             unseal = self.store.unseal
+            before = self._plain
+            plain: dict[str, tuple[str, str, str]] = {}
             names = []
             for member, sealed, org in self.store.fetchall(
                 "SELECT member, name, org FROM rm_members WHERE name IS NOT NULL"
             ):
-                plain = unseal(sealed)
-                names.append((search_key(plain), member, plain, org))
+                known = before.get(member)
+                if known is None or known[0] != sealed:
+                    text = unseal(sealed)
+                    known = (sealed, search_key(text), text)
+                plain[member] = known
+                names.append((known[1], member, known[2], org))
             names.sort()
-            self._names = (position, names)
+            self._names, self._plain = (position, names), plain
         return self._names[1]
 
     def facts(

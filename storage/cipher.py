@@ -5,7 +5,8 @@ Events are encrypted by the eventsourcing library itself: its mapper runs the st
 through ``eventsourcing.cryptography:AESCipher`` (AES-GCM, the ``cryptography`` package) when
 the application's environment names it (``CIPHER_TOPIC`` and ``CIPHER_KEY``, set by
 ``storage.urls.parse_database_url``). The read models' person columns (member names, the
-quarantine details that may quote a birth date) go through the same cipher, as base64 text.
+quarantine details that may quote a birth date) are encrypted with the same key, in the same
+AES-GCM format, as base64 text (``TextCipher``).
 
 Whether a ledger is encrypted is written down in ``ledger_meta`` (row ``encryption``: ``aes-gcm``,
 and ``key_check``: a constant encrypted under the key), so that a ledger opened without its key,
@@ -18,12 +19,9 @@ from __future__ import annotations
 import binascii
 import hashlib
 import hmac
+import os
 from base64 import b64decode, b64encode
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from eventsourcing.cryptography import AESCipher
 
 CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
 """The library's AES-GCM cipher on the ``cryptography`` package (its default topic names the
@@ -70,21 +68,37 @@ def library_env(key: str | None) -> dict[str, str]:
 
 
 class TextCipher:
-    """The library's cipher over text: AES-GCM with a random nonce, base64 in the column."""
+    """AES-GCM over text, in the library cipher's format (12-byte random nonce, 16-byte tag,
+    ciphertext), base64 in the column.
+
+    Built on ``cryptography`` directly rather than on the library's ``AESCipher``: a reading
+    command on up-to-date read models must not load the event-sourcing library (start-up), and
+    a search decrypts every name, so the AES context is made once, not once per text.
+    """
 
     def __init__(self, key: str) -> None:
-        from eventsourcing.cryptography import AESCipher
-        from eventsourcing.utils import Environment
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        self._cipher: AESCipher = AESCipher(Environment(env={"CIPHER_KEY": key}))
+        self._aes = AESGCM(b64decode(key))
 
     def seal(self, text: str) -> str:
         """``text`` encrypted, as base64."""
-        return b64encode(self._cipher.encrypt(text.encode("utf-8"))).decode("ascii")
+        nonce = os.urandom(12)
+        sealed = self._aes.encrypt(nonce, text.encode("utf-8"), None)
+        return b64encode(nonce + sealed[-16:] + sealed[:-16]).decode("ascii")
 
     def unseal(self, sealed: str) -> str:
         """The text ``seal`` encrypted; ValueError when it was sealed under another key."""
-        return self._cipher.decrypt(b64decode(sealed)).decode("utf-8")
+        from cryptography.exceptions import InvalidTag
+
+        raw = b64decode(sealed)
+        if len(raw) < 28:
+            raise ValueError("damaged ciphertext")
+        try:
+            plain = self._aes.decrypt(raw[:12], raw[28:] + raw[12:28], None)
+        except InvalidTag:
+            raise ValueError("not encrypted under this key") from None
+        return plain.decode("utf-8")
 
 
 class DigestKey:

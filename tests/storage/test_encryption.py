@@ -188,6 +188,20 @@ def test_an_encrypted_ledger_opened_without_its_key_is_refused(database_url: str
     assert in_clear(url) == []
 
 
+def test_the_http_api_without_the_key_of_an_encrypted_ledger_answers_503(
+    database_url: str,
+) -> None:
+    url = imported(database_url, KEY)
+    count = _event_count(url)
+    fact = {"type": "organization.registered", "on": "2024-01-01", "org": "x", "name": "X",
+            "parent": None}  # fmt: skip
+    with TestClient(create_app(url, clock=lambda: NOW, auth=False)) as client:
+        for answer in (client.get("/members?name=van"), client.post("/facts", json=fact)):
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["error"] == "encryption_refused"
+    assert _event_count(url) == count
+
+
 def test_an_encrypted_ledger_opened_with_another_key_is_refused(database_url: str) -> None:
     url = imported(database_url, KEY)
     count = _event_count(url)
