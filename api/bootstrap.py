@@ -48,7 +48,14 @@ class Ledger:
             self.tokens  # noqa: B018 - and the API tokens' table
         # A writer creates the read models' tables too, so that the next read finds them; a
         # reader checks that they are there (and fails here when it cannot open them).
-        self.models = ReadModels(self.log, Store(self.database, migrate=migrate))
+        try:
+            self.models = ReadModels(self.log, Store(self.database, migrate=migrate))
+        except BaseException:  # a missing read model, a key that does not fit the ledger…
+            if self._app is not None:
+                self._app.close()
+            if self._tokens is not None:
+                self._tokens.close()
+            raise
 
     @property
     def app(self) -> LedgerApplication:
