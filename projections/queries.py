@@ -218,6 +218,7 @@ class ReadModels:
             unseal = self.store.unseal
             before = self._plain
             plain: dict[str, tuple[str, str, str]] = {}
+            folded: dict[str, str] = {}  # names repeat: fold each one once
             names = []
             for member, sealed, org in self.store.fetchall(
                 "SELECT member, name, org FROM rm_members WHERE name IS NOT NULL"
@@ -225,7 +226,10 @@ class ReadModels:
                 known = before.get(member)
                 if known is None or known[0] != sealed:
                     text = unseal(sealed)
-                    known = (sealed, search_key(text), text)
+                    fold = folded.get(text)
+                    if fold is None:
+                        fold = folded[text] = search_key(text)
+                    known = (sealed, fold, text)
                 plain[member] = known
                 names.append((known[1], member, known[2], org))
             names.sort()

@@ -20,7 +20,7 @@ import binascii
 import hashlib
 import hmac
 import os
-from base64 import b64decode, b64encode
+from base64 import b64decode
 from collections.abc import Mapping
 
 CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
@@ -85,13 +85,13 @@ class TextCipher:
         """``text`` encrypted, as base64."""
         nonce = os.urandom(12)
         sealed = self._aes.encrypt(nonce, text.encode("utf-8"), None)
-        return b64encode(nonce + sealed[-16:] + sealed[:-16]).decode("ascii")
+        return binascii.b2a_base64(nonce + sealed[-16:] + sealed[:-16], newline=False).decode()
 
     def unseal(self, sealed: str) -> str:
         """The text ``seal`` encrypted; ValueError when it was sealed under another key."""
         from cryptography.exceptions import InvalidTag
 
-        raw = b64decode(sealed)
+        raw = binascii.a2b_base64(sealed)  # base64's C core: a search unseals every name
         if len(raw) < 28:
             raise ValueError("damaged ciphertext")
         try:
@@ -112,7 +112,7 @@ class DigestKey:
 
     def digest(self, content_digest: str) -> str:
         """The keyed form of a fact's SHA-256 content digest (hex)."""
-        return hmac.new(self._key, content_digest.encode("ascii"), hashlib.sha256).hexdigest()
+        return hmac.digest(self._key, content_digest.encode("ascii"), "sha256").hex()
 
 
 def key_check(cipher: TextCipher) -> dict[str, str]:
