@@ -77,9 +77,11 @@ class TextCipher:
     """
 
     def __init__(self, key: str) -> None:
+        from cryptography.exceptions import InvalidTag
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         self._aes = AESGCM(b64decode(key))
+        self._invalid_tag = InvalidTag
 
     def seal(self, text: str) -> str:
         """``text`` encrypted, as base64."""
@@ -89,14 +91,12 @@ class TextCipher:
 
     def unseal(self, sealed: str) -> str:
         """The text ``seal`` encrypted; ValueError when it was sealed under another key."""
-        from cryptography.exceptions import InvalidTag
-
         raw = binascii.a2b_base64(sealed)  # base64's C core: a search unseals every name
         if len(raw) < 28:
             raise ValueError("damaged ciphertext")
         try:
             plain = self._aes.decrypt(raw[:12], raw[28:] + raw[12:28], None)
-        except InvalidTag:
+        except self._invalid_tag:
             raise ValueError("not encrypted under this key") from None
         return plain.decode("utf-8")
 
