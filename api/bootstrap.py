@@ -36,9 +36,11 @@ class Ledger:
         migrate: bool,
         clock: Callable[[], datetime] = local_now,
         read_models: bool = True,
+        cipher_key: str | None = None,
     ) -> None:
         self.url = url
-        self.database: Database = parse_database_url(url)
+        self.cipher_key = cipher_key
+        self.database: Database = parse_database_url(url, cipher_key)
         self.migrate = migrate
         self.clock = clock
         self._app: LedgerApplication | None = None
@@ -49,9 +51,16 @@ class Ledger:
         # A writer creates the read models' tables too, so that the next read finds them; a
         # reader checks that they are there (and fails here when it cannot open them). A
         # reader of the log alone (``ledger export``) needs none: it works before a migration.
-        self._models = (
-            ReadModels(self.log, Store(self.database, migrate=migrate)) if read_models else None
-        )
+        try:
+            self._models = (
+                ReadModels(self.log, Store(self.database, migrate=migrate)) if read_models else None
+            )
+        except BaseException:  # a missing read model, a key that does not fit the ledger…
+            if self._app is not None:
+                self._app.close()
+            if self._tokens is not None:
+                self._tokens.close()
+            raise
 
     @property
     def models(self) -> ReadModels:
@@ -66,7 +75,9 @@ class Ledger:
         if self._app is None:
             from commands.application import LedgerApplication
 
-            self._app = LedgerApplication(self.url, clock=self.clock, create_tables=self.migrate)
+            self._app = LedgerApplication(
+                self.url, clock=self.clock, create_tables=self.migrate, cipher_key=self.cipher_key
+            )
         return self._app
 
     @property

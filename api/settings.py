@@ -28,8 +28,12 @@ def from_environment(name: str, default: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """``LEDGER_DATABASE_URL`` chooses the store: ``sqlite:///PATH`` or ``postgresql://…``."""
+    """``LEDGER_DATABASE_URL`` chooses the store: ``sqlite:///PATH`` or ``postgresql://…``;
+    ``LEDGER_CIPHER_KEY`` (base64 AES key, ``ledger key new``) encrypts it at rest."""
 
     database_url: str = field(
         default_factory=lambda: from_environment("DATABASE_URL", DEFAULT_DATABASE_URL)
+    )
+    cipher_key: str | None = field(
+        default_factory=lambda: from_environment("CIPHER_KEY", "").strip() or None, repr=False
     )

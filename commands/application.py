@@ -18,6 +18,7 @@ from ledger.member import Member
 from ledger.organization import Organization, OrgInfo
 from storage.cache import LRUCache
 from storage.chain import Chain
+from storage.cipher import DigestKey, EncryptionRefused, TextCipher, verdict, wanted_meta
 from storage.event_log import EventLog
 from storage.keys import KnownFact
 from storage.locks import WriterLock, setup_lock
@@ -48,8 +49,9 @@ class LedgerApplication(Application[UUID]):
         *,
         clock: Callable[[], datetime] = local_now,
         create_tables: bool = True,
+        cipher_key: str | None = None,
     ) -> None:
-        self.database = parse_database_url(database_url)
+        self.database = parse_database_url(database_url, cipher_key)
         self.clock = clock
         env = {**self.database.env, "CREATE_TABLE": "yes" if create_tables else "no"}
         if create_tables:
@@ -62,6 +64,9 @@ class LedgerApplication(Application[UUID]):
         self._seen_position: int | None = None
         self._writing = False
         self._absent: set[UUID] = set()
+        self._cipher_checked: str | bool | None = False
+        key = self.database.cipher_key
+        self._digest_key = DigestKey(key) if key else None
         self.writer_lock = WriterLock(self.database, self.keys.datastore)
         self.keys.chain = Chain.of(self.mapper)
         self.newly_linked = 0
@@ -123,6 +128,11 @@ class LedgerApplication(Application[UUID]):
             return {}
         return self.keys.select_known_facts(fact_ids)
 
+    def stored_digest(self, digest: str) -> str:
+        """A fact's content digest as ``ledger_facts`` keeps it: in an encrypted ledger an HMAC
+        under the key, so that the clear column confirms no guess of a fact's content."""
+        return self._digest_key.digest(digest) if self._digest_key is not None else digest
+
     def links(self, org: str) -> list[str]:
         """Subjects (``member:ID``, ``org:ID``) that ever referenced ``org``."""
         return self.keys.select_links(org)
@@ -171,9 +181,14 @@ class LedgerApplication(Application[UUID]):
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """Hold the writer lock; drop the caches if another writer moved the log meanwhile."""
+        """Hold the writer lock; drop the caches if another writer moved the log meanwhile.
+
+        EncryptionRefused, before anything is written, when this process's key (or the lack of
+        one) does not fit the ledger's stored events.
+        """
         with self.writer_lock.hold():
             position = self.recorder.max_notification_id()
+            self._check_encryption(position is None)
             if position != self._seen_position:
                 self._cache.clear()
             self._absent.clear()
@@ -215,6 +230,32 @@ class LedgerApplication(Application[UUID]):
             self._absent.discard(aggregate.id)
         if recordings:
             self._seen_position = max(r.notification.id for r in recordings)
+
+    def _check_encryption(self, log_empty: bool) -> None:
+        """Refuse to write under another key than the log's, or encrypted events into a log
+        of clear ones; on an empty log, record this writer's choice (storage.cipher).
+
+        Checked under the writer lock, at every write: another process may have turned the
+        key on for this (empty) ledger since this one opened it.
+        """
+        key = self.database.cipher_key
+        if self._cipher_checked == key:
+            return  # once the log holds this process's events, no one can change its mode
+        cipher = TextCipher(key) if key else None
+        meta = self.keys.select_meta()
+        problem = verdict(meta or {}, cipher, log_empty)
+        if problem is not None:
+            raise EncryptionRefused(problem)
+        if log_empty:
+            rows = wanted_meta(meta or {}, cipher)
+            if rows is not None:
+                if meta is None:
+                    raise EncryptionRefused(
+                        "the ledger's tables are older than this release: run 'ledger migrate'"
+                    )
+                self.keys.replace_meta(rows)
+        else:
+            self._cipher_checked = key
 
     def forget(self, aggregates: Sequence[Member | Organization]) -> None:
         """Drop aggregates whose pending changes were abandoned."""

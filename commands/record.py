@@ -254,7 +254,8 @@ class _Batch:
         """Validate and stage one fact; raise LedgerError when it is refused."""
         existing = self.stored(parsed.id)
         stored_digest, stored_type = (existing.digest, existing.type) if existing else (None, "")
-        if recording.is_duplicate(parsed.id, parsed.digest, stored_digest, stored_type):
+        digest = self.app.stored_digest(parsed.digest)
+        if recording.is_duplicate(parsed.id, digest, stored_digest, stored_type):
             return "duplicate"
         recorded_at = self._recorded_at(parsed)
         model = parsed.model
@@ -266,8 +267,8 @@ class _Batch:
         else:
             subject = f"member:{model.member}"
             self._member_fact(parsed, recorded_at)
-        self.known[parsed.id] = KnownFact(parsed.id, subject, kind, parsed.digest)
-        self.fact_rows.append((parsed.id, subject, kind, parsed.digest))
+        self.known[parsed.id] = KnownFact(parsed.id, subject, kind, digest)
+        self.fact_rows.append((parsed.id, subject, kind, digest))
         return "accepted"
 
     def _recorded_at(self, parsed: ParsedFact) -> datetime:

@@ -137,8 +137,14 @@ class LogChanges:
             utc_text(recorded_at), recorded_at.isoformat(), 0, target,
         ))  # fmt: skip
 
-    def write(self, executemany: ExecuteMany, suffix: str) -> None:
-        """Insert the log rows, mark what they retract, and upsert the member names."""
+    def write(
+        self, executemany: ExecuteMany, suffix: str, seal: Callable[[str], str] | None = None
+    ) -> None:
+        """Insert the log rows, mark what they retract, and upsert the member names.
+
+        With ``seal`` (an encrypted ledger), names are stored sealed and without a search key:
+        a search decrypts them (``projections.reports.directory``).
+        """
         log, members = f"rm_log{suffix}", f"rm_members{suffix}"
         marks = ", ".join("?" * len(LOG_COLUMNS))
         executemany(f"INSERT INTO {log} ({', '.join(LOG_COLUMNS)}) VALUES ({marks})", self.rows)
@@ -159,7 +165,12 @@ class LogChanges:
             f"ON CONFLICT (member) DO UPDATE SET name = coalesce(excluded.name, {members}.name), "
             f"search_key = coalesce(excluded.search_key, {members}.search_key), "
             f"org = coalesce(excluded.org, {members}.org)",
-            [(member, *values) for member, values in self.members.items()],
+            [
+                (member, *values)
+                if seal is None
+                else (member, None if values[0] is None else seal(values[0]), None, values[2])
+                for member, values in self.members.items()
+            ],
         )
 
 

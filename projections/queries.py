@@ -35,6 +35,7 @@ from projections.reports.quality import quality as quality_of
 from projections.reports.roster import Roster
 from projections.reports.roster import roster as roster_of
 from projections.store import EVERYTHING, Store, knowledge, utc_text
+from projections.text import search_key
 from storage.event_log import EventLog
 
 if TYPE_CHECKING:
@@ -80,6 +81,9 @@ class ReadModels:
         self.store = store or Store(log.database)
         self._runner: ProjectionRunner | None = None
         self._answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._names: tuple[int, list[tuple[str, str, str, str | None]]] | None = None
+        self._plain: dict[str, tuple[str, str, str]] = {}
+        """member → (its name as stored, sealed; folded; decrypted), for ``decrypted_names``."""
 
     @property
     def runner(self) -> ProjectionRunner:
@@ -215,6 +219,33 @@ class ReadModels:
         """Members whose name contains ``name``, accents and case aside."""
         return search_of(self, name, limit)
 
+    def decrypted_names(self) -> list[tuple[str, str, str, str | None]]:
+        """Every named member of an encrypted ledger as (folded name, id, name, org), sorted:
+        what a search scans. Kept in memory while the read models stay at one position; when
+        they move, only the names whose stored ciphertext changed are decrypted again."""
+        position = self.store.tracked_position()
+        if self._names is None or self._names[0] != position:
+            unseal = self.store.unseal
+            before = self._plain
+            plain: dict[str, tuple[str, str, str]] = {}
+            folded: dict[str, str] = {}  # names repeat: fold each one once
+            names = []
+            for member, sealed, org in self.store.fetchall(
+                "SELECT member, name, org FROM rm_members WHERE name IS NOT NULL"
+            ):
+                known = before.get(member)
+                if known is None or known[0] != sealed:
+                    text = unseal(sealed)
+                    fold = folded.get(text)
+                    if fold is None:
+                        fold = folded[text] = search_key(text)
+                    known = (sealed, fold, text)
+                plain[member] = known
+                names.append((known[1], member, known[2], org))
+            names.sort()
+            self._names, self._plain = (position, names), plain
+        return self._names[1]
+
     def facts(
         self,
         *,
@@ -301,7 +332,7 @@ class ReadModels:
             f"SELECT fact_id, detail FROM rm_unreadable WHERE member = ? AND {known}",
             (member, *known_params),
         )
-        return (str(row[0]), str(row[1])) if row else None
+        return (str(row[0]), self.store.unseal(str(row[1]))) if row else None
 
 
 def member_report(

@@ -269,6 +269,8 @@ class ProjectionRunner:
     def write(self, changes: Changes, position: int) -> None:
         """Write a batch's statements and move the position (inside the caller's transaction)."""
         for sql, params in changes.org_statements:
+            if sql.startswith(f"INSERT INTO rm_unreadable{self.suffix} "):
+                params = _sealed_detail(params, self.store.seal, first=4)
             self.store.execute(sql, params)
         for table, rows in changes.closes.items():
             # A row opened at the very instant it is closed was never visible: drop it, so the
@@ -284,8 +286,11 @@ class ProjectionRunner:
                 rows,
             )
         for table, rows in changes.inserts.items():
+            if table == "rm_unreadable" and self.store.cipher is not None:
+                rows = [_sealed_detail(row, self.store.seal) for row in rows]
             self.store.executemany(self._inserts[table], rows)
-        changes.log.write(self.store.executemany, self.suffix)
+        seal = self.store.seal if self.store.cipher is not None else None
+        changes.log.write(self.store.executemany, self.suffix, seal)
         self.store.execute(
             "UPDATE rm_tracking SET position = ? WHERE name = ?", (position, self.name)
         )
@@ -447,6 +452,14 @@ def _undecodable(item: StoredEvent, err: Exception, seq: int, previous: Fact | N
         seq=seq,
         data={"reason": f"{type(err).__name__}: {err}"},
     )
+
+
+def _sealed_detail(
+    row: tuple[Any, ...], seal: Callable[[str], str], first: int = 5
+) -> tuple[Any, ...]:
+    """An ``rm_unreadable`` row (or an insert's parameters, ``detail`` being column ``first``)
+    with its detail sealed: it may quote a fact's content (a birth date)."""
+    return (*row[:first], seal(row[first]), *row[first + 1 :])
 
 
 def _uuid(value: UUID | str) -> UUID:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from storage.cipher import META_TABLE, EncryptionRefused, TextCipher, verdict
 from storage.connections import connect_in_schema, connect_sqlite, reconnected
 from storage.event_log import position_query
 from storage.locks import setup_lock
@@ -178,15 +179,27 @@ class Store:
 
     ``migrate`` creates the tables or upgrades their layout (a writer's or ``ledger migrate``'s
     job); without it the store only checks that they are there, and never runs DDL.
+
+    With the database's cipher key, the person columns (``rm_members.name``,
+    ``rm_unreadable.detail``) are written sealed (``seal``) and read back with ``unseal``;
+    ``rm_members.search_key`` stays empty. A key that does not fit the ledger is refused
+    (``EncryptionRefused``) before any read or write.
     """
 
     def __init__(self, database: Database, *, migrate: bool = True) -> None:
         self.database = database
         self.is_postgres = database.is_postgres
+        key = database.cipher_key
+        self.cipher = TextCipher(key) if key else None
         if self.is_postgres:
             self._pg_connection = connect_in_schema(database)
         else:
             self._sqlite = connect_sqlite(database)
+        try:
+            self.check_encryption()
+        except EncryptionRefused:
+            self.close()
+            raise
         if migrate:
             with setup_lock(database), self.transaction():
                 self.ensure_tables()
@@ -203,6 +216,37 @@ class Store:
         # statement: a projection worker or an API process outlives the outage.
         self._pg_connection = reconnected(self._pg_connection, self.database)
         return self._pg_connection
+
+    def check_encryption(self) -> None:
+        """Raise ``EncryptionRefused`` when this store's key (or its lack) does not fit the
+        ledger's stored events (storage.cipher.verdict). Writers check again under the writer
+        lock; this check makes a reader fail at once, with the same message."""
+        if not self.table_exists(META_TABLE):
+            if self.cipher is None:
+                return  # a clear ledger, and no key: the usual case costs one query
+            meta: dict[str, str] = {}
+        else:
+            meta = {str(n): str(v) for n, v in self.fetchall("SELECT name, value FROM ledger_meta")}
+            if self.cipher is None and not meta:
+                return
+        problem = verdict(meta, self.cipher, self._log_empty())
+        if problem is not None:
+            raise EncryptionRefused(problem)
+
+    def _log_empty(self) -> bool:
+        events = "ledger_events" if self.is_postgres else "stored_events"
+        if not self.table_exists(events):
+            return True
+        row = self.fetchone(position_query(self.database))
+        return not (row and row[0])
+
+    def seal(self, text: str) -> str:
+        """``text`` as a person column stores it: encrypted when the ledger is."""
+        return self.cipher.seal(text) if self.cipher is not None else text
+
+    def unseal(self, stored: str) -> str:
+        """A person column's text as ``seal`` wrote it."""
+        return self.cipher.unseal(stored) if self.cipher is not None else stored
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.is_postgres else sql

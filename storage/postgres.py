@@ -38,6 +38,10 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                     "CREATE TABLE IF NOT EXISTS {}.ledger_chain (position bigint PRIMARY KEY, "
                     "seq bigint NOT NULL, link bytea NOT NULL)"
                 ).format(schema),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {}.ledger_meta (name text PRIMARY KEY, "
+                    "value text NOT NULL)"
+                ).format(schema),
             ]
         )
         events = Identifier(self.events_table_name)
@@ -66,6 +70,12 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         self._select_links = SQL(
             "SELECT subject FROM {}.ledger_links WHERE org = %s ORDER BY subject"
         ).format(schema)
+        self._meta_exists = SQL("SELECT to_regclass({})").format(
+            f'"{datastore.schema}".ledger_meta'
+        )
+        self._select_meta = SQL("SELECT name, value FROM {}.ledger_meta").format(schema)
+        self._delete_meta = SQL("DELETE FROM {}.ledger_meta").format(schema)
+        self._insert_meta = SQL("INSERT INTO {}.ledger_meta VALUES (%s, %s)").format(schema)
         self._select_events_of = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {}.{} "
             "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
@@ -163,3 +173,19 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._select_links, (org,))
             return [r["subject"] for r in curs.fetchall()]
+
+    def select_meta(self) -> dict[str, str] | None:
+        """The ``ledger_meta`` rows (storage.cipher), or None when the table is not there."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._meta_exists)
+            found = curs.fetchone()
+            if found is None or next(iter(found.values())) is None:
+                return None
+            curs.execute(self._select_meta)
+            return {r["name"]: r["value"] for r in curs.fetchall()}
+
+    def replace_meta(self, rows: dict[str, str]) -> None:
+        """Make ``rows`` the whole of ``ledger_meta``."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self._delete_meta)
+            curs.executemany(self._insert_meta, list(rows.items()))

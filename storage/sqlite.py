@@ -102,6 +102,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "PRIMARY KEY (org, subject)) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS ledger_chain (position INTEGER PRIMARY KEY, "
             "seq INTEGER NOT NULL, link BLOB NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ]
 
     @property
@@ -191,3 +192,18 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT subject FROM ledger_links WHERE org = ? ORDER BY subject", (org,))
             return [row[0] for row in c.fetchall()]
+
+    def select_meta(self) -> dict[str, str] | None:
+        """The ``ledger_meta`` rows (storage.cipher), or None when the table is not there."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_meta'")
+            if not c.fetchall():
+                return None
+            c.execute("SELECT name, value FROM ledger_meta")
+            return {row[0]: row[1] for row in c.fetchall()}
+
+    def replace_meta(self, rows: dict[str, str]) -> None:
+        """Make ``rows`` the whole of ``ledger_meta``."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("DELETE FROM ledger_meta")
+            c.executemany("INSERT INTO ledger_meta VALUES (?, ?)", list(rows.items()))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlparse
+
+from storage.cipher import check_key, library_env
 
 DEFAULT_DATABASE_URL = "sqlite:///ledger.db"
 CONNECT_TIMEOUT_SECONDS = 10
@@ -16,12 +18,14 @@ def sqlite_lock_path(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Database:
-    """A parsed ``LEDGER_DATABASE_URL``: the library environment and the writer lock to use."""
+    """A parsed ``LEDGER_DATABASE_URL``: the library environment and the writer lock to use;
+    with ``LEDGER_CIPHER_KEY``, the key that encrypts it at rest (storage.cipher)."""
 
     url: str
-    env: dict[str, str]
+    env: dict[str, str] = field(repr=False)
     lock_path: str | None
     is_postgres: bool
+    cipher_key: str | None = field(default=None, repr=False)
 
 
 def redacted_url(url: str) -> str:
@@ -50,11 +54,21 @@ def scrubbed(text: str, url: str) -> str:
     return text
 
 
-def parse_database_url(url: str) -> Database:
-    """Turn ``sqlite:///PATH`` or ``postgresql://user:pw@host:port/db[?schema=S]`` into settings.
+def parse_database_url(url: str, cipher_key: str | None = None) -> Database:
+    """Turn ``sqlite:///PATH`` or ``postgresql://user:pw@host:port/db[?schema=S]`` into settings,
+    with the library's cipher turned on when a ``cipher_key`` is given.
 
-    Errors never repeat the password (``ValueError`` with a redacted URL).
+    Errors never repeat the password nor the key (``ValueError`` with a redacted URL).
     """
+    key = check_key(cipher_key) if cipher_key else None
+    database = _parse(url)
+    if key is None:
+        return database
+    env = {**database.env, **library_env(key)}
+    return Database(url, env, database.lock_path, database.is_postgres, key)
+
+
+def _parse(url: str) -> Database:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""

@@ -169,17 +169,24 @@ def open_ledger(
     A SQLite file must exist unless the command ``create``s it (import, demo, migrate)."""
     from api.bootstrap import Ledger
     from projections.store import NotMigrated
+    from storage.cipher import EncryptionRefused
 
-    url = db or Settings().database_url
+    settings = Settings()
+    url = db or settings.database_url
     try:
-        database = parse_database_url(url)
+        database = parse_database_url(url, settings.cipher_key)
     except ValueError as err:
         fail(str(err))
     if not create:
         require_existing(database)
     try:
-        ledger = Ledger(url, migrate=migrate or create, read_models=not log_only)
-    except NotMigrated as err:
+        ledger = Ledger(
+            url,
+            migrate=migrate or create,
+            read_models=not log_only,
+            cipher_key=settings.cipher_key,
+        )
+    except (NotMigrated, EncryptionRefused) as err:
         fail(str(err))
     except database_errors(OSError) as err:
         fail(f"cannot open the database {redacted_url(url)}: {scrubbed(first_line(err), url)}")
@@ -189,7 +196,7 @@ def open_ledger(
         # One line: a driver's message spans several (hints), which a log shows as many.
         what = "database unavailable" if unavailable(err) else "database error"
         fail(f"{what} ({redacted_url(url)}): {scrubbed(first_line(err), url)}")
-    except NotMigrated as err:
+    except (NotMigrated, EncryptionRefused) as err:
         fail(str(err))
     finally:
         ledger.close()

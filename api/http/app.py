@@ -26,6 +26,7 @@ from api.http.auth import Forbidden, Guard, Unauthorized
 from api.http.service import BadRequest, NotFound, Service
 from commands.application import local_now
 from ledger.errors import LedgerError, UnknownOrg
+from storage.cipher import EncryptionRefused
 from storage.outage import RETRY_AFTER_SECONDS, first_line, unavailable
 from storage.tokens import TokenStore
 
@@ -54,14 +55,19 @@ def _problem(status: int, code: str, message: str) -> JSONResponse:
 
 
 def create_app(
-    url: str, *, clock: Callable[[], datetime] = local_now, auth: bool = True
+    url: str,
+    *,
+    clock: Callable[[], datetime] = local_now,
+    auth: bool = True,
+    cipher_key: str | None = None,
 ) -> FastAPI:
     """The API over the ledger at ``url`` (its tables must exist: ``ledger migrate``).
 
     ``auth``: every route but ``/health`` needs a bearer token (``ledger token create``);
     without it (``ledger serve --no-auth``, for local use) every request may do everything.
+    ``cipher_key``: the ledger's ``LEDGER_CIPHER_KEY`` when it is encrypted at rest.
     """
-    ledgers = Service(url, clock)
+    ledgers = Service(url, clock, cipher_key=cipher_key)
     guard = Guard(_token_store(url) if auth else None)
 
     @asynccontextmanager
@@ -103,6 +109,11 @@ def create_app(
     @app.exception_handler(LedgerError)
     def refused(request: Request, err: LedgerError) -> JSONResponse:
         return _problem(404 if isinstance(err, UnknownOrg) else 409, err.code, err.message)
+
+    @app.exception_handler(EncryptionRefused)
+    def wrong_key(request: Request, err: EncryptionRefused) -> JSONResponse:
+        # The process's key does not fit the ledger (storage.cipher): nothing was written.
+        return _problem(503, "encryption_refused", str(err))
 
     @app.exception_handler(RequestValidationError)
     def malformed(request: Request, err: RequestValidationError) -> JSONResponse:

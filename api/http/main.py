@@ -12,4 +12,5 @@ from api.settings import Settings, from_environment
 def app_from_environment() -> FastAPI:
     """The API over ``LEDGER_DATABASE_URL``; tokens required unless ``LEDGER_API_AUTH=off``."""
     auth = from_environment("API_AUTH", "on").strip().lower() != "off"
-    return create_app(Settings().database_url, auth=auth)
+    settings = Settings()
+    return create_app(settings.database_url, auth=auth, cipher_key=settings.cipher_key)

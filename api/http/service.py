@@ -39,10 +39,20 @@ class NotFound(Exception):
 class Service:
     """The ledgers of one API process."""
 
-    def __init__(self, url: str, clock: Callable[[], datetime], pool_size: int = POOL_SIZE):
+    def __init__(
+        self,
+        url: str,
+        clock: Callable[[], datetime],
+        pool_size: int = POOL_SIZE,
+        *,
+        cipher_key: str | None = None,
+    ):
         self.url = url
         self.clock = clock
-        self.readers = LedgerPool(lambda: Ledger(url, migrate=False, clock=clock), pool_size)
+        self.cipher_key = cipher_key
+        self.readers = LedgerPool(
+            lambda: Ledger(url, migrate=False, clock=clock, cipher_key=cipher_key), pool_size
+        )
         self._writer: Ledger | None = None
         self._writing = threading.Lock()
 
@@ -51,7 +61,9 @@ class Service:
         """The process's writing ledger, for this request alone until the block ends."""
         with self._writing:
             if self._writer is None:
-                self._writer = Ledger(self.url, migrate=False, clock=self.clock)
+                self._writer = Ledger(
+                    self.url, migrate=False, clock=self.clock, cipher_key=self.cipher_key
+                )
             try:
                 yield self._writer
             except (LedgerError, Forbidden):  # a refusal: the connections are fine

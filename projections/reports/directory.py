@@ -23,11 +23,13 @@ IN_BATCH = 500
 def names(models: ReadModels, orgs: Iterable[str | None], members: Iterable[str | None]) -> Names:
     """The names of the given orgs and members (an id without a name is left out)."""
     models.fresh()
+    found = _lookup(
+        models, "SELECT member, name FROM rm_members", "member", members, "name IS NOT NULL"
+    )
+    unseal = models.store.unseal
     return Names(
         orgs=_lookup(models, "SELECT org, name FROM rm_orgs", "org", orgs),
-        members=_lookup(
-            models, "SELECT member, name FROM rm_members", "member", members, "name IS NOT NULL"
-        ),
+        members={member: unseal(name) for member, name in found.items()},
     )
 
 
@@ -76,6 +78,8 @@ def search(models: ReadModels, name: str, limit: int) -> MemberSearch:
     if not 1 <= limit <= MAX_SEARCH:
         raise ValueError(f"the limit must be between 1 and {MAX_SEARCH:,}, not {limit}")
     models.fresh()
+    if models.store.cipher is not None:
+        return MemberSearch.model_construct(query=name, members=_search_sealed(models, key, limit))
     pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = models.store.fetchall(
         "SELECT member, name, org FROM rm_members WHERE search_key LIKE ? ESCAPE '\\' "
@@ -86,3 +90,19 @@ def search(models: ReadModels, name: str, limit: int) -> MemberSearch:
         {"member": member, "name": member_name, "org": org} for member, member_name, org in rows
     ]
     return MemberSearch.model_construct(query=name, members=found)
+
+
+def _search_sealed(models: ReadModels, key: str, limit: int) -> list[FoundMember]:
+    """The search of an encrypted ledger: every name decrypted and folded here, then filtered
+    and ordered as the SQL of a clear ledger does (by folded name, then id).
+
+    The names are kept decrypted in this process's memory, never on disk, for as long as the
+    read models stay at the same position (docs/decisions.md, searching encrypted names).
+    """
+    found: list[FoundMember] = []
+    for folded, member, member_name, org in models.decrypted_names():  # in result order
+        if key in folded:
+            found.append({"member": member, "name": member_name, "org": org})
+            if len(found) == limit:
+                break
+    return found

@@ -221,6 +221,7 @@ def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) 
         "AND ((scope >= ? AND scope < ?) OR (scope IS NULL AND ?))",
         (*known_params, low, high, bool(root and root[0])),
     ):
+        detail = models.store.unseal(detail)
         add(_finding("unreadable_history", member or None, fact_org, fact_id, detail))
 
     findings.sort(key=lambda f: (f["kind"], f["org"] or "", f["member"] or "", f["fact"] or ""))
