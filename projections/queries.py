@@ -15,8 +15,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ledger.errors import UnknownOrg
-from projections.reports.annual import AnnualReport
+from projections.reports.annual import AnnualFigures, AnnualReport
 from projections.reports.annual import annual as annual_of
+from projections.reports.annual import annual_series
 from projections.reports.badges import BadgesDue
 from projections.reports.badges import badges_due as badges_due_of
 from projections.reports.diff import AnnualDiff
@@ -123,6 +124,16 @@ class ReadModels:
         )
         previous = report.previous_year.model_copy(update={"known_at": label})
         return report.model_copy(update={"known_at": label, "previous_year": previous})
+
+    def annual_years(
+        self, org: str, *, first: int, last: int, known_at: datetime | None
+    ) -> list[AnnualFigures]:
+        """The annual figures of each year from ``first`` to ``last`` (the dashboard's charts)."""
+        moment = _known(known_at)
+        return self._kept(
+            ("years", org, first, last, moment),
+            lambda: annual_series(self, org, first, last, moment, ""),
+        )
 
     def annual_diff(
         self,

@@ -85,6 +85,19 @@ def annual(models: ReadModels, org: str, year: int, moment: str, label: str) -> 
     return AnnualReport.model_construct(**dict(figures), previous_year=previous)
 
 
+def annual_series(
+    models: ReadModels, org: str, first: int, last: int, moment: str, label: str
+) -> list[AnnualFigures]:
+    """The figures of each year from ``first`` to ``last`` (for charts over a decade): one
+    roster count over the year ends and one grouped scan of the years' facts."""
+    models.fresh()
+    path = models.org_path(org)
+    ends = [year_end(y) for y in range(first - 1, last + 1)]
+    counts = models.roster_counts(path, ends, moment, details=tuple(ends[1:]))
+    groups = _event_groups(models, path, first, last, moment)
+    return [_year(org, y, label, counts, groups.get(y, [])) for y in range(first, last + 1)]
+
+
 def _event_groups(
     models: ReadModels, path: str, first: int, last: int, moment: str
 ) -> dict[int, list[tuple[Any, ...]]]:
