@@ -27,12 +27,12 @@ class Series:
 
 
 def _ceiling(value: int) -> int:
-    """A round top for the axis: 1, 2 or 5 times a power of ten, at least ``value``."""
+    """A round top for an axis of four steps: four times 1, 2 or 5 times a power of ten."""
     scale = 1
     while True:
         for step in (1, 2, 5):
-            if step * scale >= value:
-                return step * scale
+            if 4 * step * scale >= value:
+                return 4 * step * scale
         scale *= 10
 
 

@@ -199,8 +199,10 @@ def _export(request: Request, report: str, fmt: str, who: Principal, ledgers: Se
         answer = reads.diff(request, org, year, ledgers, who, known, against, fmt, lang)  # type: ignore[arg-type]
     else:
         from api.http.directory import orgs
+        from api.http.directory import org_subtree
 
-        tree = orgs(ledgers, who, day, known)
+        root = query.get("root") or None
+        tree = org_subtree(root, ledgers, who, day, known) if root else orgs(ledgers, who, day, known)
         answer = _tree_sheet(ledgers, tree, fmt, lang)
     return answer
 

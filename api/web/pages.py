@@ -26,6 +26,9 @@ from projections.text import search_key
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 PAGE_SIZE = 50
+TREE_LEVELS = 1
+"""Levels of the org tree shown below its root (the districts of the city), unless every
+level is asked for."""
 YEARS = 10
 """The charts' span: the year asked for and the nine before it."""
 PRESENTATIONS = ((2, 3), (5, 19), (9, 2), (11, 7))
@@ -44,9 +47,19 @@ def org_tree(request: Request) -> Response:
     """The org tree with member counts as of the chosen day."""
 
     def build(view: View, ledger: Ledger) -> dict[str, Any]:
-        tree = ledger.models.orgs(view.who.scope, as_of=view.as_of, known_at=view.known_at,
+        root = view.param("root") or view.who.scope
+        if root is not None:
+            require_org(ledger, view.who, root)
+        tree = ledger.models.orgs(root, as_of=view.as_of, known_at=view.known_at,
                                   label=view.label)  # fmt: skip
-        return {"title": t("nav.orgs", view.lang), "tree": tree}
+        # Thousands of cells are not read on one page: one level below the root, each deeper
+        # org reached through its parent's link (``?root=``), or all of them with ?depth=all.
+        top = min((node["level"] for node in tree.orgs), default=0)
+        deep = view.param("depth") == "all"
+        shown = [n for n in tree.orgs if deep or n["level"] <= top + TREE_LEVELS]
+        parents = {n["parent"] for n in tree.orgs if n["level"] > top + TREE_LEVELS}
+        return {"title": t("nav.orgs", view.lang), "tree": tree, "nodes": shown,
+                "deeper": parents, "root": root}  # fmt: skip
 
     return page(request, "orgs.html", build)
 
@@ -216,16 +229,24 @@ def member_page(request: Request, member: str) -> Response:
         by = ledger.models.recorders(member, known_at=view.known_at)
         points = [(f["on"], f["recorded_at"][:10],
                    f"{f['id']} {l10n.fact_type(f['type'], view.lang)}",
-                   f["retracted"] or f["anomaly"]) for f in found.facts]  # fmt: skip
+                   f["retracted"] or f["anomaly"] or _after_report(f))
+                  for f in found.facts]  # fmt: skip
         words = (t("member.effective", view.lang), t("member.recorded", view.lang))
         return {
             "title": f"{t('page.member', view.lang)} — {names.member(member) or member}",
             "member": found, "names": names, "by": by,
             "late": {f["id"]: _late(f["on"], f["recorded_at"]) for f in found.facts},
+            "after_report": {f["id"] for f in found.facts if _after_report(f)},
             "chart": charts.timeline(t("page.member", view.lang), points, words),
         }  # fmt: skip
 
     return page(request, "member.html", build)
+
+
+def _after_report(fact: Any) -> bool:
+    """Recorded after 15 Jan of the year after its effective day: too late for that year's
+    annual report (the auditor's question), as the report stood then."""
+    return str(fact["recorded_at"])[:10] > f"{int(fact['on'][:4]) + 1:04d}-01-15"
 
 
 def _late(on: str, recorded: str) -> int:

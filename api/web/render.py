@@ -31,6 +31,7 @@ TEMPLATES = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+TEMPLATES.filters["sentence"] = lambda text: text[:1].upper() + text[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,8 @@ def page(
         with ledgers.readers.borrow() as ledger:
             context = build(view, ledger)
     except session.SignIn:
-        target = session.local_path(str(request.url.path) + "?" + request.url.query)
+        query = request.url.query
+        target = session.local_path(request.url.path + (f"?{query}" if query else ""))
         return RedirectResponse("/ui/signin?" + urlencode({"next": target}), 303)
     except BadRequest as err:
         return error(request, 422, "invalid_request", err.message)
