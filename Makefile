@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := demo.db
 
-.PHONY: demo example test lint bench clean
+.PHONY: demo example test lint bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,11 @@ example: $(STAMP)
 	$(BIN)/ledger member hp-0001 --as-of 2022-12-31 --db sqlite:///example.db
 	$(BIN)/ledger member hp-0001 --as-of 2022-12-31 --known-at 2022-01-15 --db sqlite:///example.db
 
-test: $(STAMP)
+# The dashboard's browser tests drive Debian's Chromium (Playwright never downloads a browser).
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: $(STAMP) browser
 	$(BIN)/pytest
 
 lint: $(STAMP)

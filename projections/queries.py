@@ -15,9 +15,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ledger.errors import UnknownOrg
-from projections.reports.annual import AnnualFigures, AnnualReport
+from projections.reports.annual import AnnualFigures, AnnualReport, annual_series
 from projections.reports.annual import annual as annual_of
-from projections.reports.annual import annual_series
 from projections.reports.badges import BadgesDue
 from projections.reports.badges import badges_due as badges_due_of
 from projections.reports.diff import AnnualDiff

@@ -7,8 +7,8 @@ beside it, so a screen reader (or a printout) loses nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 
 from markupsafe import Markup, escape
 
@@ -41,7 +41,9 @@ def _text(x: float, y: float, text: str, anchor: str = "middle", size: int = 11)
             f'fill="#222">{escape(text)}</text>')  # fmt: skip
 
 
-def bars(title: str, labels: Sequence[str], series: Sequence[Series], number: Callable[[int], str]) -> Markup:
+def bars(
+    title: str, labels: Sequence[str], series: Sequence[Series], number: Callable[[int], str]
+) -> Markup:
     """Vertical bars, one group per label and one bar per series, with a y axis and a legend.
 
     ``number`` writes a count for the reader (``l10n.number`` in the page's language).

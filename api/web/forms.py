@@ -9,7 +9,7 @@ the form keeping what was typed.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import orjson
@@ -178,32 +178,35 @@ def export(request: Request, report: str, fmt: str) -> Response:
 def _export(request: Request, report: str, fmt: str, who: Principal, ledgers: Service,
             day: date, known: str | None, lang: str) -> Response:  # fmt: skip
     query = request.query_params
+    kind: Literal["csv", "xlsx"] = "csv" if fmt == "csv" else "xlsx"
+    lang_of: Literal["vi", "en"] = "en" if lang == "en" else "vi"
     org, member = query.get("org", ""), query.get("member", "")
     year = int(query.get("year", "0")) if query.get("year", "").isdigit() else day.year - 1
     answer: Response
     if report == "annual":
-        answer = reads.annual(request, org, year, ledgers, who, known, fmt, lang)  # type: ignore[arg-type]
+        answer = reads.annual(request, org, year, ledgers, who, known, kind, lang_of)
     elif report == "roster":
-        answer = reads.roster(request, org, ledgers, who, day, known, fmt, lang)  # type: ignore[arg-type]
+        answer = reads.roster(request, org, ledgers, who, day, known, kind, lang_of)
     elif report == "quality":
-        answer = reads.quality(request, org, ledgers, who, day, known, fmt, lang)  # type: ignore[arg-type]
+        answer = reads.quality(request, org, ledgers, who, day, known, kind, lang_of)
     elif report == "badges":
         on = day_param(query.get("on", ""), day, "on")
-        answer = reads.badges(request, org, ledgers, who, on, fmt, lang)  # type: ignore[arg-type]
+        answer = reads.badges(request, org, ledgers, who, on, kind, lang_of)
     elif report == "member":
-        answer = reads.member(request, member, ledgers, who, day, known, fmt, lang)  # type: ignore[arg-type]
+        answer = reads.member(request, member, ledgers, who, day, known, kind, lang_of)
     elif report == "diff":
         if known is None:
             raise BadRequest("known_at: the diff needs the earlier knowledge time")
         against = query.get("against") or None
-        answer = reads.diff(request, org, year, ledgers, who, known, against, fmt, lang)  # type: ignore[arg-type]
+        answer = reads.diff(request, org, year, ledgers, who, known, against, kind, lang_of)
     else:
-        from api.http.directory import orgs
-        from api.http.directory import org_subtree
+        from api.http.directory import org_subtree, orgs
 
         root = query.get("root") or None
-        tree = org_subtree(root, ledgers, who, day, known) if root else orgs(ledgers, who, day, known)
-        answer = _tree_sheet(ledgers, tree, fmt, lang)
+        tree = (
+            org_subtree(root, ledgers, who, day, known) if root else orgs(ledgers, who, day, known)
+        )
+        answer = _tree_sheet(ledgers, tree, kind, lang_of)
     return answer
 
 

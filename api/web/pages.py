@@ -133,7 +133,8 @@ def _charts(lang: str, years: list[Any], jobs: dict[str, int]) -> list[Any]:
     exits = charts.Series(t("chart.exits", lang),
                           [sum(getattr(f, k) for k in EXITS) for f in years])  # fmt: skip
     return [
-        (t("chart.members", lang), charts.bars(t("chart.members", lang), labels, [members], number)),
+        (t("chart.members", lang),
+         charts.bars(t("chart.members", lang), labels, [members], number)),
         (t("chart.flows", lang),
          charts.bars(t("chart.flows", lang), labels, [admitted, exits], number)),
         (t("chart.composition", lang),

@@ -35,8 +35,10 @@ WEB_WORDS: dict[str, tuple[str, str]] = {
     "chart.flows": ("Kết nạp và ra khỏi Đảng theo năm", "Admissions and exits per year"),
     "chart.composition": ("Thành phần kết nạp trong năm", "The year's admissions by occupation"),
     "chart.admitted": ("Kết nạp", "Admissions"),
-    "chart.exits": ("Ra khỏi Đảng (khai trừ, xóa tên, xin ra, từ trần)",
-                    "Exits (expelled, removed, resigned, died)"),  # fmt: skip
+    "chart.exits": (
+        "Ra khỏi Đảng (khai trừ, xóa tên, xin ra, từ trần)",
+        "Exits (expelled, removed, resigned, died)",
+    ),
     "chart.none": ("Không có kết nạp trong năm.", "No admission in the year."),
     "figures": ("Số liệu", "Figures"),
     "diff.open": ("So sánh với số liệu đã biết trước đây", "Compare with what was known before"),
@@ -76,8 +78,10 @@ WEB_WORDS: dict[str, tuple[str, str]] = {
     ),
     "signin.token": ("Mã truy cập", "Access token"),
     "signin.submit": ("Đăng nhập", "Sign in"),
-    "signin.wrong": ("Mã truy cập không đúng hoặc đã bị thu hồi.",
-                     "The token is unknown or revoked."),  # fmt: skip
+    "signin.wrong": (
+        "Mã truy cập không đúng hoặc đã bị thu hồi.",
+        "The token is unknown or revoked.",
+    ),
     "signed_in_as": ("Đăng nhập với", "Signed in as"),
     "local": ("không cần đăng nhập (--no-auth)", "no sign-in (--no-auth)"),
     "csrf": ("Biểu mẫu đã hết hạn; hãy gửi lại.", "The form expired; send it again."),
