@@ -22,7 +22,10 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 REQUIRED = os.environ.get("LEDGER_REQUIRE_POSTGRES") == "1"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "ui"
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "ui"
+SHOTS = DOCS_SHOTS if os.environ.get("LEDGER_UI_SCREENSHOTS") == "1" else None
+"""Where the screenshots go: docs/ui with LEDGER_UI_SCREENSHOTS=1 (to refresh docs/ui.md),
+else a temporary folder (the tests still take them)."""
 
 
 def _unavailable(reason: str) -> None:
@@ -112,7 +115,16 @@ def signed_in(browser: Any, server: str, demo_url: dict[str, str]) -> Iterator[A
     context.close()
 
 
-def shot(page: Any, name: str) -> None:
-    """Save a screenshot for docs/ui.md."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of this run's screenshots."""
+    folder = SHOTS or tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def shot(page: Any, folder: Path, name: str) -> None:
+    """Save a screenshot (docs/ui.md shows those of docs/ui)."""
+    target = folder / f"{name}.png"
+    page.screenshot(path=str(target), full_page=False)
+    assert target.stat().st_size > 0

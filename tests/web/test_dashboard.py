@@ -6,6 +6,7 @@ screenshot for ``docs/ui.md``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tests.web.conftest import shot
@@ -20,7 +21,7 @@ def _count(page: Any, org: str) -> int:
     return int(page.locator(f'td[data-org="{org}"]').inner_text().replace(".", "").replace(",", ""))
 
 
-def test_the_org_tree_counts_change_with_the_as_of_date(signed_in: Any) -> None:
+def test_the_org_tree_counts_change_with_the_as_of_date(signed_in: Any, shots: Path) -> None:
     page = signed_in
     page.get_by_label("Tính đến ngày").fill("2011-12-31")
     page.get_by_role("button", name="Xem").click()
@@ -29,13 +30,15 @@ def test_the_org_tree_counts_change_with_the_as_of_date(signed_in: Any) -> None:
     page.get_by_label("Tính đến ngày").fill("2021-12-31")
     page.get_by_role("button", name="Xem").click()
     page.wait_for_url("**as_of=2021-12-31**")
-    shot(page, "orgs")
+    shot(page, shots, "orgs")
     later = _count(page, "hp")
     assert then > 0 and later > 0
     assert then != later
 
 
-def test_the_org_page_shows_the_annual_report_in_either_language(signed_in: Any) -> None:
+def test_the_org_page_shows_the_annual_report_in_either_language(
+    signed_in: Any, shots: Path
+) -> None:
     page = signed_in
     page.get_by_role("link", name="Đảng bộ thành phố Hải Phòng").click()
     page.get_by_label("Năm").fill("2021")
@@ -46,16 +49,16 @@ def test_the_org_page_shows_the_annual_report_in_either_language(signed_in: Any)
     assert page.locator("svg.chart").count() == 3
     figures = page.locator("#figures")
     assert "Đảng viên cuối năm" in figures.inner_text()
-    shot(page, "org-vi")
+    shot(page, shots, "org-vi")
     page.locator("#switch-lang").click()
     page.wait_for_url("**lang=en**")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Annual report 2021")
     assert "Members at the end of the year" in page.locator("#figures").inner_text()
     assert page.locator("html").get_attribute("lang") == "en"
-    shot(page, "org-en")
+    shot(page, shots, "org-en")
 
 
-def test_a_recorded_fact_shows_on_the_roster(signed_in: Any, server: str) -> None:
+def test_a_recorded_fact_shows_on_the_roster(signed_in: Any, server: str, shots: Path) -> None:
     page = signed_in
     page.goto(f"{server}/ui/orgs/{CELL}/roster")
     before = int(page.locator("#roster-count").inner_text())
@@ -72,16 +75,18 @@ def test_a_recorded_fact_shows_on_the_roster(signed_in: Any, server: str) -> Non
     page.get_by_role("button", name="Ghi sự kiện").click()
     outcome = page.locator("#outcome")
     assert "Đã ghi sự kiện" in outcome.inner_text()
-    shot(page, "record-accepted")
+    shot(page, shots, "record-accepted")
     outcome.get_by_role("link", name=f"Danh sách {CELL}").click()
     assert int(page.locator("#roster-count").inner_text()) == before + 1
     page.get_by_label("Tìm theo tên hoặc mã").fill("tran thi anh")  # accents aside
     page.get_by_role("button", name="Xem").click()
     assert "Trần Thị Ánh" in page.locator("#roster").inner_text()
-    shot(page, "roster")
+    shot(page, shots, "roster")
 
 
-def test_a_refused_fact_shows_its_code_and_message(signed_in: Any, server: str) -> None:
+def test_a_refused_fact_shows_its_code_and_message(
+    signed_in: Any, server: str, shots: Path
+) -> None:
     page = signed_in
     page.goto(f"{server}/ui/record?lang=en")
     page.get_by_label("Fact type").select_option("member.died")
@@ -94,10 +99,12 @@ def test_a_refused_fact_shows_its_code_and_message(signed_in: Any, server: str) 
     code = alert.locator("code").inner_text()
     assert code and code != "internal_error"
     assert page.get_by_label("Member id").input_value() == LATE_DEATH  # the form kept it
-    shot(page, "record-refused")
+    shot(page, shots, "record-refused")
 
 
-def test_the_auditors_diff_leads_to_the_late_death(signed_in: Any, server: str) -> None:
+def test_the_auditors_diff_leads_to_the_late_death(
+    signed_in: Any, server: str, shots: Path
+) -> None:
     page = signed_in
     page.goto(f"{server}/ui/orgs/hp?lang=en")
     page.get_by_role("link", name="Auditor's diff").first.click()
@@ -108,7 +115,7 @@ def test_the_auditors_diff_leads_to_the_late_death(signed_in: Any, server: str) 
     assert died.count() == 1
     link = died.locator(f'a.member-link:has-text("{LATE_DEATH}")')
     assert link.count() == 1
-    shot(page, "diff")
+    shot(page, shots, "diff")
     link.click()
     page.wait_for_url(f"**/ui/members/{LATE_DEATH}**")
     timeline = page.locator("#timeline")
@@ -116,4 +123,4 @@ def test_the_auditors_diff_leads_to_the_late_death(signed_in: Any, server: str) 
     assert "2021-08-21" in row.inner_text() and "2022-02-15" in row.inner_text()
     assert "recorded after the year's report" in row.inner_text()
     assert page.locator("#member-status").inner_text() == "died"
-    shot(page, "member")
+    shot(page, shots, "member")
