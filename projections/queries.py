@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ledger.errors import UnknownOrg
-from projections.reports.annual import AnnualFigures, AnnualReport, annual_series
+from projections.reports.annual import AnnualReport, YearFlow, annual_decade
 from projections.reports.annual import annual as annual_of
 from projections.reports.badges import BadgesDue
 from projections.reports.badges import badges_due as badges_due_of
@@ -124,15 +124,18 @@ class ReadModels:
         previous = report.previous_year.model_copy(update={"known_at": label})
         return report.model_copy(update={"known_at": label, "previous_year": previous})
 
-    def annual_years(
-        self, org: str, *, first: int, last: int, known_at: datetime | None
-    ) -> list[AnnualFigures]:
-        """The annual figures of each year from ``first`` to ``last`` (the dashboard's charts)."""
+    def annual_decade(
+        self, org: str, *, year: int, span: int, known_at: datetime | None, label: str
+    ) -> tuple[AnnualReport, list[YearFlow]]:
+        """The annual report of ``year`` and the admissions, exits and year-end members of the
+        ``span`` years up to it (the dashboard's org page: one scan for both)."""
         moment = _known(known_at)
-        return self._kept(
-            ("years", org, first, last, moment),
-            lambda: annual_series(self, org, first, last, moment, ""),
+        report, flows = self._kept(
+            ("decade", org, year, span, moment),
+            lambda: annual_decade(self, org, year, span, moment, ""),
         )
+        previous = report.previous_year.model_copy(update={"known_at": label})
+        return report.model_copy(update={"known_at": label, "previous_year": previous}), flows
 
     def annual_diff(
         self,

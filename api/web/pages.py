@@ -33,7 +33,6 @@ YEARS = 10
 """The charts' span: the year asked for and the nine before it."""
 PRESENTATIONS = ((2, 3), (5, 19), (9, 2), (11, 7))
 """The badge presentation days (month, day): 3 Feb, 19 May, 2 Sep, 7 Nov."""
-EXITS = ("expelled", "removed", "resigned", "died")
 
 
 @router.get("")
@@ -80,9 +79,9 @@ def org_page(request: Request, org: str) -> Response:
     def build(view: View, ledger: Ledger) -> dict[str, Any]:
         require_org(ledger, view.who, org)
         year = _year(view)
-        report = ledger.models.annual(org, year=year, known_at=view.known_at, label=view.label)
-        years = ledger.models.annual_years(org, first=year - YEARS + 1, last=year,
-                                           known_at=view.known_at)  # fmt: skip
+        report, years = ledger.models.annual_decade(
+            org, year=year, span=YEARS, known_at=view.known_at, label=view.label
+        )
         names = ledger.models.names(orgs=[org])
         return {
             "title": f"{t('page.annual', view.lang)} {year} — {l10n.org_label(org, names)}",
@@ -92,7 +91,6 @@ def org_page(request: Request, org: str) -> Response:
             "rows": _figures(report.model_dump(mode="json"), view.lang),
             "charts": _charts(view.lang, years, report.admitted_by.occupation),
             "years": years,
-            "exits": {f.year: sum(getattr(f, k) for k in EXITS) for f in years},
         }
 
     return page(request, "org.html", build)
@@ -130,8 +128,7 @@ def _charts(lang: str, years: list[Any], jobs: dict[str, int]) -> list[Any]:
     number = lambda n: l10n.number(n, lang)  # noqa: E731
     members = charts.Series(t("fig.members_at_end", lang), [f.members_at_end for f in years])
     admitted = charts.Series(t("chart.admitted", lang), [f.admitted for f in years])
-    exits = charts.Series(t("chart.exits", lang),
-                          [sum(getattr(f, k) for k in EXITS) for f in years])  # fmt: skip
+    exits = charts.Series(t("chart.exits", lang), [f.exits for f in years])
     return [
         (t("chart.members", lang),
          charts.bars(t("chart.members", lang), labels, [members], number)),

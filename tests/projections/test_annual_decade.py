@@ -1,0 +1,53 @@
+"""The dashboard's decade (``ReadModels.annual_decade``) counts as the annual report does: its
+report is ``annual``'s, and each year's members at the end, admissions and exits are those of
+that year's annual report (the demo city at 1 %, both backends, as known now and then)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import orjson
+import pytest
+
+from commands.application import LedgerApplication
+from commands.record import import_facts
+from demo.emit import generate
+from demo.plan import SEED_PLAN
+from projections.queries import ReadModels
+
+KNOWN = datetime.fromisoformat("2022-01-15T09:00:00+07:00")
+
+
+@pytest.fixture(scope="module")
+def facts() -> list[dict[str, Any]]:
+    return list(generate(7, SEED_PLAN.scaled(0.01)))
+
+
+@pytest.fixture
+def models(database_url: str, facts: list[dict[str, Any]]) -> Iterator[ReadModels]:
+    app = LedgerApplication(database_url)
+    found = ReadModels(app.event_log)
+    try:
+        assert import_facts(app, (orjson.dumps(fact) for fact in facts)).rejected == 0
+        yield found
+    finally:
+        found.close()
+        app.close()
+
+
+@pytest.mark.parametrize("org", ["hp", "hp.d03"])
+@pytest.mark.parametrize("known_at", [None, KNOWN])
+def test_the_decade_is_ten_annual_reports(
+    models: ReadModels, org: str, known_at: datetime | None
+) -> None:
+    report, flows = models.annual_decade(org, year=2021, span=10, known_at=known_at, label="x")
+    assert report == models.annual(org, year=2021, known_at=known_at, label="x")
+    assert [flow.year for flow in flows] == list(range(2012, 2022))
+    for flow in flows:
+        year = models.annual(org, year=flow.year, known_at=known_at, label="x")
+        exits = year.expelled + year.removed + year.resigned + year.died
+        assert (flow.members_at_end, flow.admitted, flow.exits) == (
+            year.members_at_end, year.admitted, exits)  # fmt: skip
+    assert sum(flow.admitted for flow in flows) > 0 and sum(flow.exits for flow in flows) > 0
