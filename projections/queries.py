@@ -31,7 +31,7 @@ from projections.reports.names import Names
 from projections.reports.orgs import OrgTree, org_tree
 from projections.reports.quality import QualityReport
 from projections.reports.quality import quality as quality_of
-from projections.reports.roster import Roster
+from projections.reports.roster import Roster, RosterEntry, roster_page
 from projections.reports.roster import roster as roster_of
 from projections.store import EVERYTHING, Store, knowledge, utc_text
 from storage.event_log import EventLog
@@ -114,6 +114,22 @@ class ReadModels:
     def roster(self, org: str, *, as_of: date, known_at: datetime | None, label: str) -> Roster:
         """The roster of SPEC §4 for the subtree of ``org``."""
         return roster_of(self, org, as_of, _known(known_at), label)
+
+    def roster_page(
+        self,
+        org: str,
+        *,
+        as_of: date,
+        known_at: datetime | None,
+        offset: int,
+        limit: int,
+        members: list[str] | None = None,
+        id_part: str | None = None,
+    ) -> tuple[int, int, list[RosterEntry]]:
+        """A page of the roster: its count, the count matching the filter (members listed, or
+        an id containing ``id_part``), the page's entries (the dashboard's roster)."""
+        return roster_page(self, org, as_of, _known(known_at), offset=offset, limit=limit,
+                           members=members, id_part=id_part)  # fmt: skip
 
     def annual(self, org: str, *, year: int, known_at: datetime | None, label: str) -> AnnualReport:
         """The annual report of SPEC §4 for the subtree of ``org`` and ``year``."""

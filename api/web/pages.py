@@ -22,7 +22,7 @@ from api.web import charts
 from api.web.render import View, day_param, page
 from api.web.words import t
 from ledger.facts import FIRST_DAY, LAST_DAY
-from projections.text import search_key
+from projections.text import MAX_SEARCH, search_key
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 PAGE_SIZE = 50
@@ -178,39 +178,41 @@ def roster_page(request: Request, org: str) -> Response:
 
     def build(view: View, ledger: Ledger) -> dict[str, Any]:
         require_org(ledger, view.who, org)
-        report = ledger.models.roster(org, as_of=view.as_of, known_at=view.known_at,
-                                      label=view.label)  # fmt: skip
-        rows = report.members
         query = view.param("q")
-        if query:
-            rows = _search(ledger, rows, query)
+        named = _named(ledger, query) if query else None
         number = view.param("page")
-        pages = max(1, -(-len(rows) // PAGE_SIZE))
-        at = min(max(int(number), 1), pages) if number.isdigit() else 1
-        shown = rows[(at - 1) * PAGE_SIZE : at * PAGE_SIZE]
-        names = ledger.models.names(orgs=[org, *(m["org"] for m in shown)],
-                                    members=[m["member"] for m in shown])  # fmt: skip
+        at = int(number) if number.isdigit() and 0 < int(number) < 10**6 else 1
+
+        def fetch(at: int) -> tuple[int, int, list[Any]]:
+            return ledger.models.roster_page(
+                org, as_of=view.as_of, known_at=view.known_at, offset=(at - 1) * PAGE_SIZE,
+                limit=PAGE_SIZE, members=named, id_part=query or None,
+            )  # fmt: skip
+
+        total, found, rows = fetch(at)
+        pages = max(1, -(-found // PAGE_SIZE))
+        if at > pages:  # past the end (the roster shrank): the last page
+            at = pages
+            total, found, rows = fetch(at)
+        names = ledger.models.names(orgs=[org, *(m["org"] for m in rows)],
+                                    members=[m["member"] for m in rows])  # fmt: skip
         return {
             "title": f"{t('page.roster', view.lang)} — {l10n.org_label(org, names)}",
-            "org": org, "report": report, "rows": shown, "found": len(rows), "q": query,
-            "page_no": at, "pages": pages, "names": names,
+            "org": org, "as_of": view.as_of.isoformat(), "count": total, "rows": rows,
+            "found": found, "q": query, "page_no": at, "pages": pages, "names": names,
         }  # fmt: skip
 
     return page(request, "roster.html", build)
 
 
-def _search(ledger: Ledger, rows: list[Any], query: str) -> list[Any]:
-    """The roster rows whose member id or name contains ``query`` (accents and case aside)."""
-    key = search_key(query)
-    if not key:
-        return rows
+def _named(ledger: Ledger, query: str) -> list[str]:
+    """The members whose name contains ``query``, accents and case aside."""
+    if not search_key(query):
+        return []
     try:
-        found = ledger.models.members(query, limit=10_000)
+        return [m["member"] for m in ledger.models.members(query, limit=MAX_SEARCH).members]
     except ValueError as err:
         raise BadRequest(f"q: {err}") from err
-    named = {m["member"] for m in found.members}
-    lowered = query.lower()
-    return [r for r in rows if r["member"] in named or lowered in r["member"].lower()]
 
 
 @router.get("/members/{member}")

@@ -127,7 +127,7 @@ def _flows(
     """Admissions and exits of each year, counted as ``contributions`` counts them (an
     admission when it placed the member inside the subtree, an exit when the member was inside
     before it), from the index alone: a tenth of the cost of the full grouping over a decade.
-    ``tests/projections/test_annual_decade.py`` checks them against the annual reports."""
+    ``tests/projections/test_dashboard_queries.py`` checks them against the annual reports."""
     low, high = models.subtree_of_path(path)
     known, known_params = knowledge(moment)
     exits = ", ".join(f"'member.{name}'" for name in EXITS)

@@ -1,11 +1,14 @@
-"""The dashboard's decade (``ReadModels.annual_decade``) counts as the annual report does: its
-report is ``annual``'s, and each year's members at the end, admissions and exits are those of
-that year's annual report (the demo city at 1 %, both backends, as known now and then)."""
+"""The dashboard's own queries answer as the reports do (the demo city at 1 %, both backends):
+
+- the decade (``ReadModels.annual_decade``): its report is ``annual``'s, and each year's members
+  at the end, admissions and exits are those of that year's annual report, known now and then;
+- a roster page (``ReadModels.roster_page``) is a slice of the roster, filtered or not.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -51,3 +54,23 @@ def test_the_decade_is_ten_annual_reports(
         assert (flow.members_at_end, flow.admitted, flow.exits) == (
             year.members_at_end, year.admitted, exits)  # fmt: skip
     assert sum(flow.admitted for flow in flows) > 0 and sum(flow.exits for flow in flows) > 0
+
+
+@pytest.mark.parametrize("known_at", [None, KNOWN])
+def test_a_roster_page_is_a_slice_of_the_roster(
+    models: ReadModels, known_at: datetime | None
+) -> None:
+    day = date(2021, 12, 31)
+    whole = models.roster("hp.d03", as_of=day, known_at=known_at, label="x").members
+    assert len(whole) > 60
+    total, found, rows = models.roster_page("hp.d03", as_of=day, known_at=known_at, offset=50,
+                                            limit=50)  # fmt: skip
+    assert (total, found, rows) == (len(whole), len(whole), whole[50:100])
+    chosen = [whole[3]["member"], whole[40]["member"], "hp-m9999999"]
+    part = whole[7]["member"][-4:]  # an id's tail: may match others too
+    expected = [m for m in whole if m["member"] in chosen or part in m["member"].lower()]
+    total, found, rows = models.roster_page("hp.d03", as_of=day, known_at=known_at, offset=0,
+                                            limit=50, members=chosen, id_part=part)  # fmt: skip
+    assert (total, found, rows) == (len(whole), len(expected), expected[:50])
+    assert models.roster_page("hp.d03", as_of=day, known_at=known_at, offset=0, limit=5,
+                              members=[], id_part="_%")[1:] == (0, [])  # fmt: skip
