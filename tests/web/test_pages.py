@@ -150,3 +150,15 @@ def test_the_next_presentation_day() -> None:
 
 def test_chart_axes_are_round() -> None:
     assert [_ceiling(n) for n in (0, 3, 5, 33, 1275, 9000)] == [4, 4, 8, 40, 2000, 20000]
+
+
+def test_signing_out_forgets_the_token(site: tuple[TestClient, dict]) -> None:
+    client, tokens = site
+    sign_in(client, tokens["reader-d1"])
+    assert client.get("/ui/orgs", follow_redirects=False).status_code == 200
+    refused = client.post("/ui/signout", data={"csrf": "forged"}, follow_redirects=False)
+    assert refused.status_code == 403  # a forged sign-out is refused too
+    out = client.post("/ui/signout", data={"csrf": csrf(client, "/ui/orgs")},
+                      follow_redirects=False)  # fmt: skip
+    assert out.status_code == 303
+    assert client.get("/ui/orgs", follow_redirects=False).status_code == 303
