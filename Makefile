@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := demo.db
 
-.PHONY: demo example test lint bench clean browser
+.PHONY: demo example test lint bench bench-full clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +48,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check ledger storage commands projections api demo tests benchmarks
 	$(BIN)/mypy ledger storage commands projections api demo
 
+# The performance table of docs/benchmarks.md, each figure a ratio to a baseline of the same run.
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.write_path
+	$(BIN)/python -m benchmarks.suite --json bench-results.json
+
+bench-full: $(STAMP)
+	$(BIN)/python -m benchmarks.suite --full --json bench-results-full.json
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB)* example.db* demo-quality.txt
+	rm -rf $(VENV) $(DEMO_DB)* example.db* demo-quality.txt bench-results*.json

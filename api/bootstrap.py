@@ -23,13 +23,18 @@ class Ledger:
     for reading only (no DDL; the read models must be there already).
 
     A writer opens the event store (the write side's application) at once; a reader opens the
-    read models at once and the event store only when it needs the log: when the read models
-    are behind it, so that a query on up-to-date read models loads neither the event-sourcing
-    library nor the aggregates (docs/operations.md, start-up).
+    read models at once (unless it reads the log alone) and the event store only when it needs
+    the log: when the read models are behind it, so that a query on up-to-date read models
+    loads neither the event-sourcing library nor the aggregates (docs/operations.md, start-up).
     """
 
     def __init__(
-        self, url: str, *, migrate: bool, clock: Callable[[], datetime] = local_now
+        self,
+        url: str,
+        *,
+        migrate: bool,
+        clock: Callable[[], datetime] = local_now,
+        read_models: bool = True,
     ) -> None:
         self.url = url
         self.database: Database = parse_database_url(url)
@@ -41,8 +46,18 @@ class Ledger:
             self.app  # noqa: B018 - creates the event log's tables
             self.tokens  # noqa: B018 - and the API tokens' table
         # A writer creates the read models' tables too, so that the next read finds them; a
-        # reader checks that they are there (and fails here when it cannot open them).
-        self.models = ReadModels(self.log, Store(self.database, migrate=migrate))
+        # reader checks that they are there (and fails here when it cannot open them). A
+        # reader of the log alone (``ledger export``) needs none: it works before a migration.
+        self._models = (
+            ReadModels(self.log, Store(self.database, migrate=migrate)) if read_models else None
+        )
+
+    @property
+    def models(self) -> ReadModels:
+        """The read models (not for a ledger opened with ``read_models=False``)."""
+        if self._models is None:
+            raise RuntimeError("this ledger was opened without its read models")
+        return self._models
 
     @property
     def app(self) -> LedgerApplication:
@@ -69,7 +84,8 @@ class Ledger:
 
     def close(self) -> None:
         """Close the read models' connection, the tokens' and the event store's pool."""
-        self.models.close()
+        if self._models is not None:
+            self._models.close()
         if self._tokens is not None:
             self._tokens.close()
         if self._app is not None:

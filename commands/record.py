@@ -76,18 +76,16 @@ def record_fact(
     else:
         parsed = parse_object(fact) if isinstance(fact, dict) else parse_line(fact)
     with app.writing():
-        for attempt in range(COMMIT_ATTEMPTS):
+        for _attempt in range(COMMIT_ATTEMPTS):
             batch = _Batch(app, [parsed], recorded_by)
             outcome = batch.apply(parsed)
             try:
                 batch.commit()
             except IntegrityError:
                 app.forget(batch.changed)
-                if attempt == COMMIT_ATTEMPTS - 1:
-                    raise
                 continue
             return outcome
-    raise AssertionError("unreachable")
+    raise _lost_race(parsed.id)
 
 
 def import_facts(
@@ -99,9 +97,13 @@ def import_facts(
     on_reject: Callable[[Refusal, str | bytes], None] | None = None,
     summary: ImportSummary | None = None,
     recorded_by: str | None = None,
+    restore: bool = False,
 ) -> ImportSummary:
     """Import JSON Lines in order; refused lines are reported, all others are stored, each
     with ``recorded_by`` (who imports them).
+
+    ``restore``: the lines are those of ``ledger export`` (``parse_line(restore=True)``); a
+    line's own ``recorded_by`` is stored as its recorder, and its ``digest`` as its content's.
 
     ``on_reject(refusal, line)`` receives each refused line's text, for a rejects file.
     ``summary``, when given, is kept up to date batch by batch: if the import stops half-way
@@ -109,7 +111,7 @@ def import_facts(
     """
     summary = summary if summary is not None else ImportSummary()
     for chunk in _chunks(_numbered(lines), batch_size):
-        _import_chunk(app, chunk, summary, on_reject, recorded_by)
+        _import_chunk(app, chunk, summary, on_reject, recorded_by, restore)
         if progress is not None:
             progress(len(chunk))
     return summary
@@ -121,11 +123,12 @@ def _import_chunk(
     summary: ImportSummary,
     on_reject: Callable[[Refusal, str | bytes], None] | None,
     recorded_by: str | None,
+    restore: bool = False,
 ) -> None:
     parsed: list[tuple[int, ParsedFact | Refusal]] = []
     for number, text in chunk:
         try:
-            parsed.append((number, parse_line(text)))
+            parsed.append((number, parse_line(text, restore=restore)))
         except errors.LedgerError as err:
             parsed.append((number, _refusal(number, err)))
     refused_before = len(summary.rejects)
@@ -149,7 +152,7 @@ def _import_batch(
     recorded_by: str | None,
 ) -> None:
     with app.writing():
-        for attempt in range(COMMIT_ATTEMPTS):
+        for _attempt in range(COMMIT_ATTEMPTS):
             facts = [p for _, p in parsed if isinstance(p, ParsedFact)]
             batch = _Batch(app, facts, recorded_by)
             results: list[Outcome | Refusal] = []
@@ -166,10 +169,18 @@ def _import_batch(
             except IntegrityError:
                 # Another writer got in without the lock; start this batch again from the store.
                 app.forget(batch.changed)
-                if attempt == COMMIT_ATTEMPTS - 1:
-                    raise
                 continue
             break
+        else:
+            # Lost every attempt: nothing of the batch is stored. Its facts that would have
+            # been accepted are refused with ``conflict`` (to be imported again); duplicates
+            # and rule refusals stand, as validated against the store on the last attempt.
+            results = [
+                _refusal(number, _lost_race(item.id))
+                if result == "accepted" and isinstance(item, ParsedFact)
+                else result
+                for (number, item), result in zip(parsed, results, strict=True)
+            ]
     for result in results:
         if result == "accepted":
             summary.accepted += 1
@@ -220,9 +231,7 @@ class _Batch:
     def commit(self) -> None:
         """Save every pending event and key row in one transaction."""
         if self.pending:
-            self.app.commit(
-                self.changed, self.order, fact_rows=self.fact_rows, links=self.links
-            )
+            self.app.commit(self.changed, self.order, fact_rows=self.fact_rows, links=self.links)
 
     # --- lookups that see this batch's own changes ------------------------------------------
 
@@ -275,9 +284,10 @@ class _Batch:
 
     def _fact(self, parsed: ParsedFact, recorded_at: datetime, seq: int) -> Fact:
         model = parsed.model
+        recorder = parsed.recorder if parsed.restored else self.recorded_by
         return Fact(
             parsed.id, parsed.type, model.on, recorded_at, seq, parsed.data(), model.ref,
-            model.note, self.recorded_by,
+            model.note, recorder,
         )  # fmt: skip
 
     def _member_fact(self, parsed: ParsedFact, recorded_at: datetime) -> None:
@@ -363,6 +373,20 @@ class _Batch:
             org.retract(self._fact(parsed, recorded_at, len(org.facts)))
             self._stage_org(org)
         return known.subject
+
+
+def _lost_race(fact_id: str) -> errors.Conflict:
+    """The refusal of a fact whose batch lost the race to commit on every attempt.
+
+    Only a writer that bypasses the writer lock can make a batch lose: the fact was checked
+    against a state that changed before it could be stored. Nothing of it was stored, and a
+    retry is safe (the fact id makes a second submission a duplicate if the first got in).
+    """
+    return errors.Conflict(
+        f"{fact_id}: another writer changed the same records at the same time "
+        f"{COMMIT_ATTEMPTS} times in a row; nothing was recorded, submit the fact again",
+        fact=fact_id,
+    )
 
 
 def _numbered(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str | bytes]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -284,6 +284,10 @@ class ParsedFact:
     model: Any
     digest: str
     submitted: dict[str, Any] | None = None  # the decoded JSON line, when it was one
+    restored: bool = False
+    """A line of ``ledger import --restore`` that names its recorder (``recorder``, None when
+    the exported ledger did not know it): it is stored as that, not as who imports it."""
+    recorder: str | None = None
 
     @property
     def type(self) -> str:
@@ -334,8 +338,12 @@ def content_digest(raw: dict[str, Any]) -> str:
     return hashlib.sha256(_canonical_bytes(content)).hexdigest()
 
 
-def parse_line(line: str | bytes) -> ParsedFact:
-    """Parse one JSON Lines line into a fact, or raise ``InvalidFact`` saying what is wrong."""
+def parse_line(line: str | bytes, *, restore: bool = False) -> ParsedFact:
+    """Parse one JSON Lines line into a fact, or raise ``InvalidFact`` saying what is wrong.
+
+    With ``restore`` (``ledger import --restore``), the line may also carry the fields that
+    ``ledger export`` adds to each fact: ``recorded_by`` and ``digest`` (RESTORE_FIELDS).
+    """
     raw = decode_line(line)
     if isinstance(raw, dict) and raw.keys() == REJECT_KEYS:
         # A line of a --rejects file: the refused fact (fixed by now, one hopes) is inside.
@@ -346,6 +354,8 @@ def parse_line(line: str | bytes) -> ParsedFact:
             raw = inner
         else:
             raise InvalidFact("a rejects-file line must wrap a fact")
+    if restore:
+        return _parse_restored(raw)
     return _parse(raw, from_json=True)
 
 
@@ -374,11 +384,63 @@ def _parse(raw: Any, *, from_json: bool) -> ParsedFact:
             )
     digest = content_digest(raw)
     fact_id = given_id if given_id is not None else f"sha256:{digest}"
+    for name in RESTORE_FIELDS:
+        if name in raw:
+            raise InvalidFact(
+                f"unknown field '{name}': only 'ledger import --restore' reads it (a line of "
+                "'ledger export')",
+                fact=fact_id,
+            )
     try:
         model = _ADAPTER.validate_python(raw)
     except ValidationError as err:
         raise InvalidFact(describe(err), fact=fact_id) from None
     return ParsedFact(fact_id, model, digest, raw if from_json else None)
+
+
+RESTORE_FIELDS = ("recorded_by", "digest")
+"""What ``ledger export`` adds to each fact, read back by ``ledger import --restore`` only: who
+recorded the fact, and the digest of its content as first submitted (docs/reliability.md)."""
+MAX_RECORDER_CHARS = 256
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _parse_restored(raw: Any) -> ParsedFact:
+    """A line of ``ledger export``: the fact, with its recorder and its stored digest.
+
+    The digest is kept as exported, not computed again: an export writes every fact with its
+    ``id`` and ``recorded_at`` even when the submission had none, and a date-time in its own
+    spelling, so only the stored digest still says that the original line is a duplicate.
+    """
+    if not isinstance(raw, dict):
+        raise InvalidFact("a fact must be a JSON object")
+    given_id = raw.get("id")
+    fact_id = given_id if isinstance(given_id, str) else None
+    recorder = raw.get("recorded_by")
+    if recorder is not None and not (
+        isinstance(recorder, str) and 0 < len(recorder) <= MAX_RECORDER_CHARS
+    ):
+        raise InvalidFact(
+            f"field 'recorded_by': a non-empty string of at most {MAX_RECORDER_CHARS} "
+            "characters, or null (unknown)",
+            fact=fact_id,
+        )
+    digest = raw.get("digest")
+    if digest is not None and not (isinstance(digest, str) and _DIGEST.match(digest)):
+        raise InvalidFact(
+            "field 'digest': 64 lowercase hexadecimal digits (the SHA-256 that 'ledger export' "
+            "wrote), or null",
+            fact=fact_id,
+        )
+    if digest is not None and fact_id is None:
+        raise InvalidFact("field 'digest' needs the fact's 'id'")
+    parsed = _parse({k: v for k, v in raw.items() if k not in RESTORE_FIELDS}, from_json=True)
+    return replace(
+        parsed,
+        digest=digest or parsed.digest,
+        restored="recorded_by" in raw,
+        recorder=recorder,
+    )
 
 
 def describe(err: ValidationError) -> str:

@@ -8,6 +8,7 @@ run right after an import sees it, whichever process imported.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -65,6 +66,12 @@ class RosterCounts:
     with_dossier: dict[str, int]
 
 
+_CATCHING_UP = threading.Lock()
+"""One reader at a time per process catches the read models up: concurrent readers would each
+compute the same batch and all but one throw theirs away (the runner's position check), which
+under a steady import kept every read waiting for tens of seconds (benchmarks/soak.py)."""
+
+
 class ReadModels:
     """The read side: rosters, annual statistics and member views for any (as of, known at)."""
 
@@ -90,8 +97,11 @@ class ReadModels:
 
     def fresh(self, progress: Callable[[int], None] | None = None) -> None:
         """Apply whatever the log holds that the read models have not seen yet."""
-        if self.store.behind_log() and self.runner.catch_up(progress) >= ANALYZE_AFTER:
-            self.store.analyze()
+        if not self.store.behind_log():
+            return
+        with _CATCHING_UP:  # the reader before this one may have caught up meanwhile
+            if self.store.behind_log() and self.runner.catch_up(progress) >= ANALYZE_AFTER:
+                self.store.analyze()
 
     def subtree(self, org: str) -> tuple[str, str]:
         """Bounds of the scopes in the subtree of ``org``."""

@@ -90,6 +90,9 @@ def connect(database: Database) -> Iterator[LogSql]:
                 "this ledger has no hash chain yet (written by an older release): run "
                 "'ledger migrate' to link its events"
             )
+        if not database.is_postgres:
+            # The pass's notes (a few dozen bytes per fact) are sorted and joined in memory.
+            connection.execute("PRAGMA temp_store = MEMORY")
         # One snapshot for the whole pass: the log cannot move under it.
         connection.execute(
             "BEGIN ISOLATION LEVEL REPEATABLE READ" if database.is_postgres else "BEGIN"

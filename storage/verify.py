@@ -118,7 +118,7 @@ def _noting(sql: LogSql | None) -> Iterator[LogSql | None]:
     try:
         yield sql
     finally:
-        for table in ("v_facts", "v_subjects", "v_links"):
+        for table in ("v_facts", "v_subjects", "v_links", "v_expected"):
             sql.run(f"DROP TABLE IF EXISTS {table}")
 
 

@@ -12,7 +12,18 @@ import sys
 
 import typer
 
-from api.cli import backup, diff, directory, integrity, reads, records, serve, tokens, workers
+from api.cli import (
+    backup,
+    diff,
+    directory,
+    export,
+    integrity,
+    reads,
+    records,
+    serve,
+    tokens,
+    workers,
+)
 from api.cli.common import PROGRAM, app, fail
 from ledger.errors import LedgerError
 
@@ -21,6 +32,7 @@ __all__ = [
     "backup",
     "diff",
     "directory",
+    "export",
     "integrity",
     "main",
     "reads",

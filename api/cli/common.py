@@ -161,11 +161,11 @@ def database_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
 
 @contextmanager
 def open_ledger(
-    db: str | None, *, migrate: bool = False, create: bool = False
+    db: str | None, *, migrate: bool = False, create: bool = False, log_only: bool = False
 ) -> "Iterator[Ledger]":
     """The ledger at ``db``, for writing (``migrate``: tables created or upgraded) or for
-    reading (no DDL; the read models must be there). A SQLite file must exist unless the
-    command ``create``s it (import, demo, migrate)."""
+    reading (no DDL; the read models must be there, unless the command reads the ``log_only``).
+    A SQLite file must exist unless the command ``create``s it (import, demo, migrate)."""
     from api.bootstrap import Ledger
     from projections.store import NotMigrated
 
@@ -177,7 +177,7 @@ def open_ledger(
     if not create:
         require_existing(database)
     try:
-        ledger = Ledger(url, migrate=migrate or create)
+        ledger = Ledger(url, migrate=migrate or create, read_models=not log_only)
     except NotMigrated as err:
         fail(str(err))
     except database_errors(OSError) as err:

@@ -28,6 +28,7 @@ from api.settings import Settings
 from ledger.facts import MAX_LINE_BYTES
 
 if TYPE_CHECKING:  # the write side is imported by the commands below when they run
+    from api.bootstrap import Ledger
     from commands.record import Refusal
 
 
@@ -44,11 +45,19 @@ def import_command(
             "--rejects", metavar="FILE", help="Write each refused line with its error to this file."
         ),
     ] = None,
+    restore: Annotated[
+        bool,
+        typer.Option(
+            "--restore",
+            help="FILE is a 'ledger export': keep each fact's recorder. Needs an empty database.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Import facts from a JSON Lines file.
 
     Exit status 1 when any line was refused (--rejects keeps them, to fix and import again).
+    With --restore, the file is read as written by `ledger export` (docs/reliability.md).
     """
     from api.cli import files
     from commands.decoding import read_lines
@@ -62,6 +71,8 @@ def import_command(
     summary = ImportSummary()
     with contextlib.ExitStack() as stack:
         ledger = stack.enter_context(open_ledger(db, create=True))
+        if restore:
+            _require_empty(ledger)
         advance = stack.enter_context(render.progress(total, "importing"))
         after_batch = stack.enter_context(batch_work())
         reject_file = (
@@ -81,6 +92,7 @@ def import_command(
                 on_reject=keep_reject,
                 summary=summary,
                 recorded_by=recorder(),
+                restore=restore,
             )
         except BaseException:
             # Interrupted, or the database failed: say what was committed before that.
@@ -94,6 +106,18 @@ def import_command(
     else:
         typer.echo(render.import_summary(summary, rejects))
     raise typer.Exit(1 if summary.rejected else 0)
+
+
+def _require_empty(ledger: "Ledger") -> None:
+    """A restore makes a copy of another ledger: it starts from an empty log, or the copy would
+    mix two ledgers' facts and recorders (docs/decisions.md)."""
+    events = ledger.log.position()
+    if events:
+        fail(
+            f"--restore needs an empty database; this one already holds {events:,} events. "
+            "Restore into a new database (a new SQLite file, or an empty PostgreSQL database "
+            "or schema)"
+        )
 
 
 def reject_record(refusal: "Refusal", text: str | bytes) -> dict[str, Any]:

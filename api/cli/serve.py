@@ -8,6 +8,9 @@ import typer
 from api.cli.common import DbOption, app, fail, open_ledger
 from api.settings import Settings
 
+WORKER_HEALTHCHECK_SECONDS = 60
+"""How long a worker may take to answer uvicorn's ping before it is killed as hung."""
+
 
 @app.command("serve", epilog="Example: ledger serve --port 8000 --workers 4")
 def serve_command(
@@ -53,4 +56,8 @@ def serve_command(
         log_level="info",
         server_header=False,
         proxy_headers=False,
+        # uvicorn kills a worker that does not answer its supervisor's ping in time (5 s by
+        # default), dropping the requests in flight: a worker busy catching the read models up
+        # on a loaded machine missed it in the soak (benchmarks/soak.py). Only a hung one should.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
