@@ -162,3 +162,14 @@ def test_signing_out_forgets_the_token(site: tuple[TestClient, dict]) -> None:
                       follow_redirects=False)  # fmt: skip
     assert out.status_code == 303
     assert client.get("/ui/orgs", follow_redirects=False).status_code == 303
+
+
+def test_without_a_browser_ci_fails_and_a_developer_skips(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.web import conftest
+
+    monkeypatch.setattr(conftest, "REQUIRED", True)
+    with pytest.raises(pytest.fail.Exception, match="cannot run"):
+        conftest._unavailable("no chromium")
+    monkeypatch.setattr(conftest, "REQUIRED", False)
+    with pytest.raises(pytest.skip.Exception):
+        conftest._unavailable("no chromium")
