@@ -58,7 +58,7 @@ def org_tree(request: Request) -> Response:
         shown = [n for n in tree.orgs if deep or n["level"] <= top + TREE_LEVELS]
         parents = {n["parent"] for n in tree.orgs if n["level"] > top + TREE_LEVELS}
         return {"title": t("nav.orgs", view.lang), "tree": tree, "nodes": shown,
-                "deeper": parents, "root": root}  # fmt: skip
+                "deeper": parents, "root": root, "top": top}  # fmt: skip
 
     return page(request, "orgs.html", build)
 

@@ -106,6 +106,8 @@ def signed_in(browser: Any, server: str, demo_url: dict[str, str]) -> Iterator[A
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    console: list[str] = []  # the pages' CSP refusing something of their own shows here
+    page.on("console", lambda message: console.append(message.text))
     page.goto(f"{server}/ui/orgs")
     assert "/ui/signin" in page.url  # not signed in yet
     page.get_by_label("Mã truy cập").fill(demo_url["registrar"])
@@ -113,6 +115,7 @@ def signed_in(browser: Any, server: str, demo_url: dict[str, str]) -> Iterator[A
     page.wait_for_url(f"{server}/ui/orgs")
     yield page
     context.close()
+    assert [text for text in console if "Content Security Policy" in text] == []
 
 
 @pytest.fixture(scope="session")
