@@ -40,8 +40,10 @@ browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium) \
 		|| echo "make: could not install chromium; the browser tests skip (and fail in CI)"
 
+# The outage tests stop a throwaway PostgreSQL server of their own: after the main suite.
 test: $(STAMP) browser
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not outage"
+	$(BIN)/pytest -m outage tests/faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check ledger storage commands projections api demo tests benchmarks

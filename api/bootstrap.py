@@ -3,6 +3,7 @@ models, the same way for every interface (the command line now, HTTP next)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -81,6 +82,16 @@ class Ledger:
 
             self._tokens = TokenStore(self.database, migrate=self.migrate)
         return self._tokens
+
+    def reconnect(self) -> None:
+        """Close the event store and its pool after an outage: the next read of the log opens
+        a new one at once, instead of waiting for the old pool to reconnect with its backoff.
+        (The read models' own connection reopens by itself.)"""
+        if self._app is not None:
+            app, self._app = self._app, None
+            with contextlib.suppress(Exception):  # a pool whose server is gone: dropped anyway
+                app.close()
+        self.models.log.forget()
 
     def close(self) -> None:
         """Close the read models' connection, the tokens' and the event store's pool."""

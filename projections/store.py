@@ -13,12 +13,15 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storage.connections import connect_postgres, connect_sqlite
+from storage.connections import connect_in_schema, connect_sqlite, reconnected
 from storage.event_log import position_query
 from storage.locks import setup_lock
 from storage.urls import Database
+
+if TYPE_CHECKING:
+    import psycopg
 
 OPEN_DAY = "9999-99-99"
 OPEN_TIME = "9999-99-99T99:99:99.999999"
@@ -181,8 +184,7 @@ class Store:
         self.database = database
         self.is_postgres = database.is_postgres
         if self.is_postgres:
-            self._pg = connect_postgres(database)
-            self._pg.execute(f'SET search_path TO "{database.env["POSTGRES_SCHEMA"]}"')
+            self._pg_connection = connect_in_schema(database)
         else:
             self._sqlite = connect_sqlite(database)
         if migrate:
@@ -193,7 +195,14 @@ class Store:
 
     def close(self) -> None:
         """Close the connection."""
-        (self._pg if self.is_postgres else self._sqlite).close()
+        (self._pg_connection if self.is_postgres else self._sqlite).close()
+
+    @property
+    def _pg(self) -> psycopg.Connection[tuple[object, ...]]:
+        # A connection the server dropped (restart, outage) is replaced before the next
+        # statement: a projection worker or an API process outlives the outage.
+        self._pg_connection = reconnected(self._pg_connection, self.database)
+        return self._pg_connection
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.is_postgres else sql

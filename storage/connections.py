@@ -36,6 +36,29 @@ def connect_postgres(database: Database) -> psycopg.Connection[tuple[object, ...
     return connection
 
 
+def connect_in_schema(database: Database) -> psycopg.Connection[tuple[object, ...]]:
+    """``connect_postgres`` with the search path set to the URL's schema (the read models',
+    the tokens')."""
+    connection = connect_postgres(database)
+    connection.execute(f'SET search_path TO "{database.env["POSTGRES_SCHEMA"]}"')
+    return connection
+
+
+def reconnected(
+    connection: psycopg.Connection[tuple[object, ...]], database: Database
+) -> psycopg.Connection[tuple[object, ...]]:
+    """``connection``, or a new one in its place when the server dropped it.
+
+    After a restart or an outage of the server, the first statement on the old connection
+    fails (the caller reports it: 503 in the API) and marks it broken; the next one gets a new
+    connection here, so a long-lived process recovers by itself once the server is back.
+    """
+    if connection.broken or connection.closed:
+        connection.close()
+        return connect_in_schema(database)
+    return connection
+
+
 def connect_sqlite(database: Database) -> sqlite3.Connection:
     """A connection to the URL's SQLite file in autocommit mode, WAL, with a large page cache.
 

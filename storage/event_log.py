@@ -54,6 +54,10 @@ class EventLog:
             self._opened = self._opener()
         return self._opened
 
+    def forget(self) -> None:
+        """Let go of the store opened so far: the next read asks ``opener`` again."""
+        self._opened = None
+
     def position(self) -> int:
         """The id of the last notification in the log (0 when empty)."""
         return self._store()[0].max_notification_id() or 0

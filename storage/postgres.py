@@ -71,6 +71,22 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
         ).format(schema, Identifier(self.events_table_name))
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Insert the events (and their keys) in one transaction, in one attempt.
+
+        The library retries an insert that failed on a lost connection ten times, each attempt
+        waiting for the pool: a write caught by a server outage then hung for most of a minute
+        while every other write queued behind it. Retrying is the caller's business: a commit
+        whose answer was lost may have happened, and the writer lock taken on another
+        connection is gone with the server. The caller reports the failure (503 in the API,
+        a message from the command line); sending the fact again is safe (its id).
+        """
+        once = getattr(PostgresApplicationRecorder.insert_events, "__wrapped__")  # noqa: B009
+        result: Sequence[int] | None = once(self, stored_events, **kwargs)
+        return result
+
     def _insert_events(
         self,
         curs: Any,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage.connections import connect_postgres, connect_sqlite
+from storage.connections import connect_in_schema, connect_sqlite, reconnected
 from storage.locks import setup_lock
 from storage.urls import Database
 
@@ -72,8 +72,7 @@ class TokenStore:
     def __init__(self, database: Database, *, migrate: bool) -> None:
         self.database = database
         if database.is_postgres:
-            self._pg = connect_postgres(database)
-            self._pg.execute(f'SET search_path TO "{database.env["POSTGRES_SCHEMA"]}"')
+            self._pg = connect_in_schema(database)
         else:
             self._sqlite = connect_sqlite(database)
         if migrate:
@@ -95,6 +94,7 @@ class TokenStore:
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         if self.database.is_postgres:
+            self._pg = reconnected(self._pg, self.database)  # after an outage of the server
             cursor = self._pg.execute(sql.replace("?", "%s"), params)
             return list(cursor.fetchall()) if cursor.description else []
         return self._sqlite.execute(sql, params).fetchall()

@@ -30,6 +30,7 @@ from api.settings import Settings
 from api.timeparse import parse_day, parse_known_at
 from commands.clock import local_now
 from ledger.errors import LedgerError
+from storage.outage import first_line, unavailable
 from storage.urls import Database, database_files, parse_database_url, redacted_url, scrubbed
 
 if TYPE_CHECKING:
@@ -181,11 +182,13 @@ def open_ledger(
     except NotMigrated as err:
         fail(str(err))
     except database_errors(OSError) as err:
-        fail(f"cannot open the database {redacted_url(url)}: {scrubbed(str(err), url)}")
+        fail(f"cannot open the database {redacted_url(url)}: {scrubbed(first_line(err), url)}")
     try:
         yield ledger
     except database_errors() as err:  # lost connection, read-only or full disk, corrupt file…
-        fail(f"database error ({redacted_url(url)}): {scrubbed(str(err), url)}")
+        # One line: a driver's message spans several (hints), which a log shows as many.
+        what = "database unavailable" if unavailable(err) else "database error"
+        fail(f"{what} ({redacted_url(url)}): {scrubbed(first_line(err), url)}")
     except NotMigrated as err:
         fail(str(err))
     finally:

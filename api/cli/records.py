@@ -52,6 +52,9 @@ def import_command(
             help="FILE is a 'ledger export': keep each fact's recorder. Needs an empty database.",
         ),
     ] = False,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", metavar="N", min=1, help="Facts per transaction.")
+    ] = 5_000,
     db: DbOption = None,
 ) -> None:
     """Import facts from a JSON Lines file.
@@ -88,6 +91,7 @@ def import_command(
             import_facts(
                 ledger.app,
                 read_lines(stream),
+                batch_size=batch_size,
                 progress=after_batch(advance),
                 on_reject=keep_reject,
                 summary=summary,

@@ -14,19 +14,37 @@ def project_command(
     follow: Annotated[
         bool, typer.Option("--follow", help="Keep following the log until interrupted.")
     ] = False,
+    batch_size: Annotated[
+        int,
+        typer.Option("--batch-size", metavar="N", min=1, help="Events per transaction."),
+    ] = 10_000,
     db: DbOption = None,
 ) -> None:
     """Bring the read models up to date with the event log.
 
-    A projection worker: with --follow it keeps following the log.
+    A projection worker: with --follow it keeps following the log, and waits out an outage
+    of the database (a line on stderr, then a new attempt every few seconds).
     """
+    from storage.outage import RETRY_AFTER_SECONDS, first_line, unavailable
+
     # A worker writes the read models: it migrates them first, like every writer.
     with open_ledger(db, migrate=True) as ledger, batch_work() as after_batch:
         runner = ledger.models.runner
-        applied = runner.catch_up(after_batch(lambda n: None))
-        while follow:
+        runner.batch_size = batch_size
+        applied = 0
+        while True:
+            try:
+                applied += runner.catch_up(after_batch(lambda n: None))
+            except Exception as err:
+                if not (follow and unavailable(err)):
+                    raise
+                # A batch cut short is rolled back; new connections are opened on next use.
+                typer.echo(f"ledger: database unavailable, retrying: {first_line(err)}", err=True)
+                ledger.reconnect()
+                time.sleep(RETRY_AFTER_SECONDS)
+            if not follow:
+                break
             time.sleep(0.2)
-            applied += runner.catch_up(after_batch(lambda n: None))
     typer.echo(f"read models up to date ({applied} events applied)")
 
 

@@ -3,15 +3,19 @@
 ``create_app(url)`` wires the database through ``api.bootstrap.Ledger`` (as the command line
 does). Every refusal is a status, a stable code and a message: 404 for an unknown org, 409 for
 a fact the rules refuse, 413 for a body over its limit, 422 for a malformed request; never a
-500 for bad input.
+500 for bad input. A database out of reach is a 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
+import psycopg
+from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -22,7 +26,10 @@ from api.http.auth import Forbidden, Guard, Unauthorized
 from api.http.service import BadRequest, NotFound, Service
 from commands.application import local_now
 from ledger.errors import LedgerError, UnknownOrg
+from storage.outage import RETRY_AFTER_SECONDS, first_line, unavailable
 from storage.tokens import TokenStore
+
+log = logging.getLogger("ledger.api")
 
 
 class Problem(BaseModel):
@@ -74,6 +81,17 @@ def create_app(
             403: {"model": Problem, "description": "The token may not do this."},
             404: {"model": Problem},
             422: {"model": Problem},
+            503: {
+                "model": Problem,
+                "description": "The database cannot be reached now; try again after "
+                "`Retry-After` seconds.",
+                "headers": {
+                    "Retry-After": {
+                        "description": "Seconds to wait before trying again.",
+                        "schema": {"type": "integer"},
+                    }
+                },
+            },
         },
     )
     app.state.service = ledgers
@@ -115,6 +133,26 @@ def create_app(
     @app.exception_handler(writes.TooLarge)
     def too_large(request: Request, err: writes.TooLarge) -> JSONResponse:
         return _problem(413, "too_large", err.message)
+
+    def database_down(request: Request, err: Exception) -> JSONResponse:
+        if not unavailable(err):
+            raise err  # a bug or a broken database, not an outage: the server's own 500
+        # The driver's text names hosts and ports: it goes to the server's log, not to clients.
+        log.warning("database unavailable (%s %s): %s", request.method, request.url.path,
+                    first_line(err))  # fmt: skip
+        response = _problem(
+            503,
+            "unavailable",
+            f"the database cannot be reached now; try again in {RETRY_AFTER_SECONDS} seconds",
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    # The drivers' and the library's errors: an outage is a 503, for reads and writes alike;
+    # the process keeps no broken connection (api.http.pool, Service.writer) and recovers by
+    # itself once the database is back.
+    for error in (PersistenceError, psycopg.Error, sqlite3.Error):
+        app.add_exception_handler(error, database_down)
 
     @app.get("/health", tags=["service"])
     def health() -> Health:

@@ -23,6 +23,7 @@ from projections.reports.facts import FactLog
 from projections.reports.feed import MAX_FEED, MAX_POSITION, EventFeed, event_feed
 from projections.reports.orgs import OrgTree
 from projections.text import MAX_SEARCH
+from storage.outage import RETRY_AFTER_SECONDS
 
 router = APIRouter()
 Ledgers = Annotated[Service, Depends(service)]
@@ -162,5 +163,5 @@ def ready(ledgers: Ledgers) -> Any:
             lag = ledger.models.store.log_lag()
     except Exception as err:  # any failure to reach the database is "not ready"
         body = {"database": f"unreachable: {type(err).__name__}", "projection_lag": -1}
-        return JSONResponse(body, 503, headers={"Retry-After": "5"})
+        return JSONResponse(body, 503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     return Readiness(database="ok", projection_lag=lag)

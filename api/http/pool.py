@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from api.bootstrap import Ledger
 from ledger.errors import LedgerError
+from storage.outage import unavailable
 
 
 class LedgerPool:
@@ -43,9 +44,13 @@ class LedgerPool:
             except LedgerError:  # a refusal or an unknown id: the connection is fine
                 self._idle.put(ledger)
                 raise
-            except BaseException:
-                # A failed request may leave a broken connection behind: do not reuse it.
+            except BaseException as err:
+                # A failed request may leave a broken connection behind: do not reuse it. When
+                # the database went away, the idle ledgers' connections are dead too: drop them
+                # now rather than fail one request for each of them once it is back.
                 self._discard(ledger)
+                if unavailable(err):
+                    self._drain()
                 raise
             self._idle.put(ledger)
         finally:
@@ -65,6 +70,14 @@ class LedgerPool:
             if ledger in self._opened:
                 self._opened.remove(ledger)
         ledger.close()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                idle = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            self._discard(idle)
 
     def close(self) -> None:
         """Close every ledger the pool opened."""

@@ -15,8 +15,10 @@ from datetime import date, datetime
 from fastapi import Request
 
 from api.bootstrap import Ledger
+from api.http.auth import Forbidden
 from api.http.pool import LedgerPool
 from api.timeparse import parse_known_at
+from ledger.errors import LedgerError
 
 POOL_SIZE = 8
 """Ledgers (database connections) per API process for reads."""
@@ -50,7 +52,16 @@ class Service:
         with self._writing:
             if self._writer is None:
                 self._writer = Ledger(self.url, migrate=False, clock=self.clock)
-            yield self._writer
+            try:
+                yield self._writer
+            except (LedgerError, Forbidden):  # a refusal: the connections are fine
+                raise
+            except BaseException:
+                # An outage or a failed write may leave a broken connection behind: the next
+                # request opens a new ledger (as the readers' pool does).
+                broken, self._writer = self._writer, None
+                broken.close()
+                raise
 
     def today(self) -> date:
         return self.clock().date()
