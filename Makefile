@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := demo.db
 
-.PHONY: demo example test lint bench bench-full clean
+.PHONY: demo example test lint bench bench-full clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,13 @@ example: $(STAMP)
 	$(BIN)/ledger member hp-0001 --as-of 2022-12-31 --db sqlite:///example.db
 	$(BIN)/ledger member hp-0001 --as-of 2022-12-31 --known-at 2022-01-15 --db sqlite:///example.db
 
+# The dashboard's browser tests drive Debian's Chromium (Playwright never downloads a browser).
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium) \
+		|| echo "make: could not install chromium; the browser tests skip (and fail in CI)"
+
 # The outage tests stop a throwaway PostgreSQL server of their own: after the main suite.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest -m "not outage"
 	$(BIN)/pytest -m outage tests/faults
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ledger.errors import UnknownOrg
-from projections.reports.annual import AnnualReport
+from projections.reports.annual import AnnualReport, YearFlow, annual_decade
 from projections.reports.annual import annual as annual_of
 from projections.reports.badges import BadgesDue
 from projections.reports.badges import badges_due as badges_due_of
@@ -32,7 +32,7 @@ from projections.reports.names import Names
 from projections.reports.orgs import OrgTree, org_tree
 from projections.reports.quality import QualityReport
 from projections.reports.quality import quality as quality_of
-from projections.reports.roster import Roster
+from projections.reports.roster import Roster, RosterEntry, roster_page
 from projections.reports.roster import roster as roster_of
 from projections.store import EVERYTHING, Store, knowledge, utc_text
 from projections.text import search_key
@@ -129,6 +129,22 @@ class ReadModels:
         """The roster of SPEC §4 for the subtree of ``org``."""
         return roster_of(self, org, as_of, _known(known_at), label)
 
+    def roster_page(
+        self,
+        org: str,
+        *,
+        as_of: date,
+        known_at: datetime | None,
+        offset: int,
+        limit: int,
+        members: list[str] | None = None,
+        id_part: str | None = None,
+    ) -> tuple[int, int, list[RosterEntry]]:
+        """A page of the roster: its count, the count matching the filter (members listed, or
+        an id containing ``id_part``), the page's entries (the dashboard's roster)."""
+        return roster_page(self, org, as_of, _known(known_at), offset=offset, limit=limit,
+                           members=members, id_part=id_part)  # fmt: skip
+
     def annual(self, org: str, *, year: int, known_at: datetime | None, label: str) -> AnnualReport:
         """The annual report of SPEC §4 for the subtree of ``org`` and ``year``."""
         moment = _known(known_at)
@@ -137,6 +153,19 @@ class ReadModels:
         )
         previous = report.previous_year.model_copy(update={"known_at": label})
         return report.model_copy(update={"known_at": label, "previous_year": previous})
+
+    def annual_decade(
+        self, org: str, *, year: int, span: int, known_at: datetime | None, label: str
+    ) -> tuple[AnnualReport, list[YearFlow]]:
+        """The annual report of ``year`` and the admissions, exits and year-end members of the
+        ``span`` years up to it (the dashboard's org page: one scan for both)."""
+        moment = _known(known_at)
+        report, flows = self._kept(
+            ("decade", org, year, span, moment),
+            lambda: annual_decade(self, org, year, span, moment, ""),
+        )
+        previous = report.previous_year.model_copy(update={"known_at": label})
+        return report.model_copy(update={"known_at": label, "previous_year": previous}), flows
 
     def annual_diff(
         self,

@@ -26,7 +26,16 @@ ALLOWED_FIRST_PARTY = {
     "api": {"ledger", "storage", "commands", "projections", "demo"},
     "demo": {"ledger"},
 }
-INTERFACE_LIBRARIES = {"typer", "fastapi", "rich", "uvicorn", "starlette", "openpyxl"}
+INTERFACE_LIBRARIES = {
+    "typer",
+    "fastapi",
+    "rich",
+    "uvicorn",
+    "starlette",
+    "openpyxl",
+    "jinja2",
+    "markupsafe",
+}
 DOMAIN_THIRD_PARTY = {"eventsourcing.domain"}
 MAX_LINES = 500
 

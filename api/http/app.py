@@ -105,6 +105,9 @@ def create_app(
     app.include_router(reads.router)
     app.include_router(writes.router)
     app.include_router(directory.router)
+    from api.web import mount  # the dashboard (/ui): pages over the same routes and tokens
+
+    mount(app)
 
     @app.exception_handler(LedgerError)
     def refused(request: Request, err: LedgerError) -> JSONResponse:
