@@ -301,3 +301,17 @@ def test_an_encrypted_ledger_keeps_keyed_digests_and_still_knows_a_duplicate(
     assert [d for d in digests if any(d in b for b in stored)] == []
     again = json.loads(output(url, KEY, "import", str(EXAMPLE), "--json"))
     assert (again["accepted"], again["duplicates"]) == (0, len(lines))
+
+
+def test_an_encrypted_ledger_verifies_and_keeps_the_clear_ledgers_chain_head(
+    database_url: str, second_url: str
+) -> None:
+    """The chain is over the decrypted events: the same history under a key and in clear has
+    the same head, and ``ledger verify`` reads an encrypted log with its key (and not without)."""
+    encrypted, clear = imported(database_url, KEY), imported(second_url, None)
+    head = json.loads(output(encrypted, KEY, "digest", "--json"))["head"]
+    assert head == json.loads(output(clear, None, "digest", "--json"))["head"]
+    verdict = json.loads(output(encrypted, KEY, "verify", "--digest", head, "--json"))
+    assert verdict["ok"] and verdict["head"] == head
+    refused = ledger(encrypted, None, "verify")
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
