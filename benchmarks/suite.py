@@ -227,7 +227,13 @@ def parallel_imports(backends: Backends, backend: str, facts: list[bytes]) -> tu
         env = {**os.environ, "LEDGER_DATABASE_URL": url}
         started = time.perf_counter()
         processes = [
-            subprocess.Popen([*command, str(p)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+            subprocess.Popen(
+                [*command, str(p)],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             for p in paths
         ]
         for process in processes:
