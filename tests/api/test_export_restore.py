@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 import stat
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from commands.application import LedgerApplication
 from commands.record import import_facts
 from demo import SEED_PLAN, generate
 from tests.api.example import EXAMPLE
-from tests.conftest import drop_schema, postgres_url_for, require_postgres
+from tests.conftest import fresh_schema
 
 runner = CliRunner()
 KNOWN = "2022-01-15T09:00:00+07:00"
@@ -121,12 +120,8 @@ def load(url: str, lines: list[bytes]) -> None:
 @pytest.fixture
 def postgres() -> Iterator[str]:
     """A fresh, empty PostgreSQL schema."""
-    require_postgres()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    try:
-        yield postgres_url_for(schema)
-    finally:
-        drop_schema(schema)
+    with fresh_schema() as url:
+        yield url
 
 
 def _example() -> list[bytes]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 
 from benchmarks import soak
-from tests.conftest import drop_schema, postgres_url_for, require_postgres
+from tests.conftest import fresh_schema
 
 
 @pytest.fixture
@@ -20,12 +19,8 @@ def small(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_short_soak_on_postgresql_passes_every_check(small: None) -> None:
-    require_postgres()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    try:
-        result = soak.soak(postgres_url_for(schema), minutes=0.15, clients=8, importers=2)
-    finally:
-        drop_schema(schema)
+    with fresh_schema() as url:
+        result = soak.soak(url, minutes=0.15, clients=8, importers=2)
     assert result["checks"] == dict.fromkeys(result["checks"], True), result["checks"]
     assert len(result["projector_killed_at_s"]) == 2
     facts = result["facts"]

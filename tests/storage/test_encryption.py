@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from projections.text import search_key
 from storage.cipher import EncryptionRefused, new_key
 from storage.urls import parse_database_url
 from tests.api.example import EXAMPLE
-from tests.conftest import POSTGRES_URL, drop_schema, postgres_url_for
+from tests.conftest import POSTGRES_URL, fresh_schema
 
 KEY = new_key()
 OTHER_KEY = new_key()
@@ -102,11 +101,8 @@ def second_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'second.db'}"
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    try:
-        yield postgres_url_for(schema)
-    finally:
-        drop_schema(schema)
+    with fresh_schema() as url:
+        yield url
 
 
 def test_an_encrypted_ledger_holds_no_name_nor_birth_date_in_clear(database_url: str) -> None:
