@@ -10,7 +10,7 @@ import orjson
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
-from ledger.dates import party_age_years
+from ledger.dates import add_years, party_age_years
 from ledger.facts import BADGE_MILESTONES
 from projections.reports.types import REPORT, IsoDate
 from projections.store import OPEN_TIME
@@ -43,13 +43,18 @@ def badges_due(models: ReadModels, org: str, on: date) -> BadgesDue:
     models.fresh()
     low, high = models.subtree(org)
     day = on.isoformat()
+    # Only members admitted at least the first milestone's years before ``on`` can be due
+    # (the gap after an exit, and an exit itself, only make the party age smaller): their
+    # states are few, and each is looked up in the roster, instead of the whole roster being
+    # joined to every member's state.
+    earliest = add_years(on, -BADGE_MILESTONES[0]).isoformat()
     rows = models.store.fetchall(
-        "SELECT s.member, st.first_admission, st.gap_days, st.frozen_on, st.badges "
-        "FROM rm_spans s JOIN rm_states st ON st.member = s.member "
-        "AND st.valid_from <= ? AND st.valid_to > ? AND st.known_to = ? "
-        "WHERE s.known_to = ? AND s.valid_to > ? AND s.valid_from <= ? "
-        "AND s.scope >= ? AND s.scope < ? ORDER BY s.member",
-        (day, day, OPEN_TIME, OPEN_TIME, day, day, low, high),
+        "SELECT st.member, st.first_admission, st.gap_days, st.frozen_on, st.badges "
+        "FROM rm_states st WHERE st.known_to = ? AND st.valid_from <= ? AND st.valid_to > ? "
+        "AND st.first_admission <= ? AND EXISTS (SELECT 1 FROM rm_spans s "
+        "WHERE s.member = st.member AND s.known_to = ? AND s.valid_to > ? AND s.valid_from <= ? "
+        "AND s.scope >= ? AND s.scope < ?) ORDER BY st.member",
+        (OPEN_TIME, day, day, earliest, OPEN_TIME, day, day, low, high),
     )
     due: list[BadgeDue] = []
     for member, first, gap, frozen, badges in rows:
