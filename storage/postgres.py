@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL, Identifier
 
 from storage.chain import Chain, ChainTable, append_links
@@ -112,14 +112,19 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         # library could read a clashing key: the writer saw "pipeline aborted", not an
         # IntegrityError.)
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if fact_rows:
-            curs.executemany(self._insert_fact, fact_rows)
-        if links:
-            curs.executemany(self._insert_link, links)
         if self.chain is None:
             raise RuntimeError("the recorder writes no event without its chain (set .chain)")
         assert ids is not None
-        append_links(curs, self.chain_table, self.chain, ids, stored_events)
+        # Each group of statements on its own cursor, as the library does in pipeline mode: a
+        # query following an executemany on one cursor was seen to read the insert's status.
+        connection = curs.connection
+        with connection.cursor() as keys:
+            if fact_rows:
+                keys.executemany(self._insert_fact, fact_rows)
+            if links:
+                keys.executemany(self._insert_link, links)
+        with connection.cursor(row_factory=dict_row) as chain:
+            append_links(chain, self.chain_table, self.chain, ids, stored_events)
         return ids
 
     def link_unlinked(self, progress: Callable[[int], None] | None = None) -> int:
