@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from uuid import UUID
 
@@ -144,6 +145,9 @@ class ChainTable(NamedTuple):
     """The last event position before the parameter (``position``, null when none)."""
     insert: Any
     """One link: position, seq, link."""
+    unlinked: Any
+    """Up to 5,000 events after the parameter: ``position``, ``originator_id``,
+    ``originator_version``, ``topic``, ``state``."""
 
 
 def append_links(
@@ -176,3 +180,37 @@ def append_links(
     links, _ = chain.link_events(previous, events)
     numbered = enumerate(zip(positions, links, strict=True), start=seq + 1)
     cursor.executemany(table.insert, [(position, n, link) for n, (position, link) in numbered])
+
+
+def link_unlinked(
+    transaction: Callable[[], AbstractContextManager[Any]],
+    table: ChainTable,
+    chain: Chain,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Link the events written before the chain existed, 5,000 per ``transaction()`` (which
+    must keep other writers out); how many were linked."""
+    from eventsourcing.persistence import StoredEvent
+
+    linked = 0
+    while True:
+        with transaction() as cursor:
+            cursor.execute(table.last)
+            last = cursor.fetchone()
+            cursor.execute(table.unlinked, (last["position"] if last else 0,))
+            rows = cursor.fetchall()
+            if not rows:
+                return linked
+            events = [
+                StoredEvent(
+                    UUID(str(r["originator_id"])),
+                    r["originator_version"],
+                    r["topic"],
+                    bytes(r["state"]),
+                )
+                for r in rows
+            ]
+            append_links(cursor, table, chain, [r["position"] for r in rows], events)
+        linked += len(rows)
+        if progress is not None:
+            progress(len(rows))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +12,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL, Identifier
 
-from storage.chain import Chain, ChainTable, append_links
+from storage.chain import Chain, ChainTable, append_links, link_unlinked
 from storage.keys import FactRow, KnownFact, LinkRow
 
 
@@ -53,11 +54,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 "SELECT max(notification_id) AS position FROM {}.{} WHERE notification_id < %s"
             ).format(schema, events),
             insert=SQL("INSERT INTO {}.ledger_chain VALUES (%s, %s, %s)").format(schema),
+            unlinked=SQL(
+                "SELECT notification_id AS position, originator_id, originator_version, topic, "
+                "state FROM {}.{} WHERE notification_id > %s ORDER BY notification_id LIMIT 5000"
+            ).format(schema, events),
         )
-        self._select_unlinked = SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state FROM {}.{} "
-            "WHERE notification_id > %s ORDER BY notification_id LIMIT 5000"
-        ).format(schema, events)
         self._insert_fact = SQL("INSERT INTO {}.ledger_facts VALUES (%s, %s, %s, %s)").format(
             schema
         )
@@ -130,27 +131,14 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
     def link_unlinked(self, progress: Callable[[int], None] | None = None) -> int:
         """Link the events written before the chain existed (``ledger migrate``); how many."""
         assert self.chain is not None
-        linked = 0
-        while True:
-            with self.datastore.transaction(commit=True) as curs:
-                self._lock_table(curs)  # no event may be inserted meanwhile
-                curs.execute(self.chain_table.last)
-                last = curs.fetchone()
-                curs.execute(self._select_unlinked, (last["position"] if last else 0,))
-                rows = curs.fetchall()
-                if not rows:
-                    return linked
-                events = [
-                    StoredEvent(
-                        r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])
-                    )
-                    for r in rows
-                ]
-                positions = [r["notification_id"] for r in rows]
-                append_links(curs, self.chain_table, self.chain, positions, events)
-            linked += len(rows)
-            if progress is not None:
-                progress(len(rows))
+        return link_unlinked(self._locked, self.chain_table, self.chain, progress)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[Any]:
+        """A transaction in which no event may be inserted (the library's table lock)."""
+        with self.datastore.transaction(commit=True) as curs:
+            self._lock_table(curs)
+            yield curs
 
     def select_known_facts(self, fact_ids: Sequence[str]) -> dict[str, KnownFact]:
         """The stored facts among ``fact_ids``."""

@@ -30,7 +30,7 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 
-from storage.chain import Chain, ChainTable, append_links
+from storage.chain import Chain, ChainTable, append_links, link_unlinked
 from storage.connections import SQLITE_CACHE_KIB
 from storage.keys import FactRow, KnownFact, LinkRow, chunks
 from storage.urls import sqlite_lock_path
@@ -112,6 +112,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             last="SELECT position, seq, link FROM ledger_chain ORDER BY position DESC LIMIT 1",
             before=f"SELECT max(rowid) AS position FROM {self.events_table_name} WHERE rowid < ?",
             insert="INSERT INTO ledger_chain VALUES (?, ?, ?)",
+            unlinked=f"SELECT rowid AS position, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT 5000",
         )
 
     def _insert_events(
@@ -139,25 +141,9 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     def link_unlinked(self, progress: Callable[[int], None] | None = None) -> int:
         """Link the events written before the chain existed (``ledger migrate``); how many."""
         assert self.chain is not None
-        linked = 0
-        while True:
-            with self.datastore.transaction(commit=True) as c:
-                c.execute(self.chain_table.last)
-                last = c.fetchone()
-                end = last["position"] if last else 0
-                c.execute(
-                    f"SELECT rowid, originator_id, originator_version, topic, state FROM "
-                    f"{self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT 5000",
-                    (end,),
-                )
-                rows = c.fetchall()
-                if not rows:
-                    return linked
-                events = [StoredEvent(UUID(r[1]), r[2], r[3], r[4]) for r in rows]
-                append_links(c, self.chain_table, self.chain, [r[0] for r in rows], events)
-            linked += len(rows)
-            if progress is not None:
-                progress(len(rows))
+        return link_unlinked(
+            lambda: self.datastore.transaction(commit=True), self.chain_table, self.chain, progress
+        )
 
     def select_known_facts(self, fact_ids: Sequence[str]) -> dict[str, KnownFact]:
         """The stored facts among ``fact_ids``."""
