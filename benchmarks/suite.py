@@ -272,9 +272,14 @@ def bytes_per_fact(url: str, facts: int) -> float:
     return pages * size / facts
 
 
-def query_times(models: ReadModels) -> dict[str, float]:
+QUERIES = ("annual", "quality", "badges", "roster", "roster_page", "orgs", "member")
+"""The queries whose growth is measured (the scan is the baseline, not a query)."""
+
+
+def query_times(models: ReadModels) -> tuple[dict[str, float], dict[str, int]]:
     """The reports of the whole city, each computed afresh (answers kept by the read models
-    between calls are dropped before each call)."""
+    between calls are dropped before each call), and the size of each answer (rows listed:
+    members of the roster, findings, members due; 1 for a report of fixed size)."""
     models.fresh()
     models.store.analyze()
 
@@ -285,29 +290,50 @@ def query_times(models: ReadModels) -> dict[str, float]:
 
         return again
 
-    return {
+    def annual() -> Any:
+        return models.annual("hp", year=2021, known_at=None, label="")
+
+    def quality() -> Any:
+        return models.quality("hp", as_of=date(2022, 1, 31), known_at=None, label="")
+
+    def badges() -> Any:
+        return models.badges_due("hp", on=date(2022, 2, 3))
+
+    def roster() -> Any:
+        return models.roster("hp", as_of=date(2021, 12, 31), known_at=None, label="")
+
+    def roster_page() -> Any:
+        return models.roster_page("hp", as_of=date(2021, 12, 31), known_at=None, offset=0, limit=50)
+
+    def orgs() -> Any:
+        return models.orgs("hp", as_of=date(2021, 12, 31), known_at=None, label="")
+
+    def member() -> Any:
+        return models.member("hp-m0000404", as_of=date(2021, 12, 31), known_at=None, label="")
+
+    times = {
         # A full scan of the table (count(*) alone would walk its smallest index instead).
         "scan": median_seconds(
             lambda: models.store.fetchone("SELECT count(*), max(since) FROM rm_spans")
         ),
-        "annual": median_seconds(
-            fresh(lambda: models.annual("hp", year=2021, known_at=None, label=""))
-        ),
-        "quality": median_seconds(
-            fresh(lambda: models.quality("hp", as_of=date(2022, 1, 31), known_at=None, label="")),
-            repeat=3,
-        ),
-        "badges": median_seconds(
-            fresh(lambda: models.badges_due("hp", on=date(2022, 2, 3))), repeat=3
-        ),
-        "roster": median_seconds(
-            lambda: models.roster("hp", as_of=date(2021, 12, 31), known_at=None, label=""),
-            repeat=3,
-        ),
-        "member": median_seconds(
-            lambda: models.member("hp-m0000404", as_of=date(2021, 12, 31), known_at=None, label="")
-        ),
+        "annual": median_seconds(fresh(annual)),
+        "quality": median_seconds(fresh(quality), repeat=3),
+        "badges": median_seconds(fresh(badges), repeat=3),
+        "roster": median_seconds(roster, repeat=3),
+        "roster_page": median_seconds(roster_page),
+        "orgs": median_seconds(orgs, repeat=3),
+        "member": median_seconds(member),
     }
+    sizes = {
+        "annual": 1,
+        "quality": max(1, len(quality().findings)),
+        "badges": max(1, len(badges().due)),
+        "roster": max(1, roster().count),
+        "roster_page": 1,
+        "orgs": 1,
+        "member": 1,
+    }
+    return times, sizes
 
 
 @contextmanager
@@ -322,7 +348,7 @@ def opened(url: str) -> Iterator[tuple[LedgerApplication, ReadModels]]:
 
 
 def measure_backend(
-    backends: Backends, backend: str, facts: list[bytes], small: list[bytes], growth: str
+    backends: Backends, backend: str, facts: list[bytes], small: list[bytes], growth_label: str
 ) -> tuple[list[Row], dict[str, Any]]:
     rows: list[Row] = []
     raw: dict[str, Any] = {"facts": len(facts)}
@@ -357,8 +383,9 @@ def measure_backend(
                 f"{len(facts) / catch_up:,.0f} events/s; baseline decode + executemany "
                 f"{base:.1f} s")
         )  # fmt: skip
-        times = query_times(models)
+        times, sizes = query_times(models)
         raw["queries"] = times
+        raw["answer_rows"] = sizes
     target, holds = at_most(times["annual"] / times["scan"], 0.25)
     rows.append(
         Row("annual report, whole city / count(*) of rm_spans", backend,
@@ -384,15 +411,19 @@ def measure_backend(
     app, _ = ledger_import(small_url, small)
     app.close()
     with opened(small_url) as (_app, models):
-        small_times = query_times(models)
-    worst = max(
-        (times[q] / small_times[q], q) for q in ("annual", "quality", "badges", "roster", "member")
-    )
-    raw["growth"] = {q: times[q] / small_times[q] for q in small_times}
+        small_times, small_sizes = query_times(models)
+    # A query whose answer lists members (the roster, the findings, the members due) grows with
+    # the city however it is computed: its growth is taken per row listed. Reports of a fixed
+    # size (annual figures, a roster page, the org tree, a member) are taken as they are.
+    growth = {q: times[q] / small_times[q] for q in QUERIES}
+    per_row = {q: growth[q] / (sizes[q] / small_sizes[q]) for q in QUERIES}
+    raw["growth"] = growth
+    raw["growth_per_row"] = per_row
+    worst = max((per_row[q], q) for q in QUERIES)
     target, holds = at_most(worst[0], 2.0)
     rows.append(
-        Row(f"growth of every query, {growth}", backend, worst[0], target, holds,
-            f"worst: {worst[1]}")
+        Row(f"growth of every query, {growth_label}", backend, worst[0], target, holds,
+            f"worst: {worst[1]}; " + ", ".join(f"{q} {per_row[q]:.1f}" for q in QUERIES))
     )  # fmt: skip
 
     one, two = parallel_imports(backends, backend, facts)

@@ -9,15 +9,15 @@ never change in place, and "as of D, known at T" is a range query.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import orjson
 
 from ledger import facts as ft
 from ledger.errors import LedgerError
-from ledger.facts import Fact
+from ledger.facts import BADGE_MILESTONES, Fact
 from ledger.timeline import (
     DEAD,
     EXITED,
@@ -326,7 +326,17 @@ def _state_columns(state: MemberState) -> Row:
         state.away_fact,
         state.transfer_fact if state.phase == IN_TRANSIT else None,
         _iso(state.transfer_on) if state.phase == IN_TRANSIT else None,
+        # Party age counts from here (the first admission shifted by the gap days).
+        _iso(state.first_admission + timedelta(days=state.gap_days))
+        if state.first_admission
+        else None,
+        badge_mask(state.badges),
     )
+
+
+def badge_mask(badges: Iterable[int]) -> int:
+    """The milestones awarded as bits: bit i for ``BADGE_MILESTONES[i]``."""
+    return sum(1 << n for n, years in enumerate(BADGE_MILESTONES) if years in set(badges))
 
 
 def _fact_rows(facts: Sequence[Fact], placed: Sequence[_Placed]) -> list[Row]:
@@ -347,10 +357,11 @@ def _fact_rows(facts: Sequence[Fact], placed: Sequence[_Placed]) -> list[Row]:
 
 
 def _fact_columns(f: Fact) -> tuple[Row, Row]:
-    """The columns of a fact's row before its flags, and the last one."""
+    """The columns of a fact's row before its flags, and the last ones."""
+    recorded_on = f.recorded_at.date()
     return (
         (f.id, f.type, f.on.isoformat(), f.recorded_at.isoformat(), f.seq),
-        (f.recorded_at.date().isoformat(), f.recorded_by),
+        (recorded_on.isoformat(), f.recorded_by, (recorded_on - f.on).days),
     )
 
 

@@ -340,6 +340,26 @@ class ReadModels:
             {day: extra[2 * i + 1] for i, day in enumerate(details)},
         )
 
+    def counts_by_path(self, path: str, day: str, moment: str) -> dict[str, int]:
+        """The roster count on ``day`` of each org of the subtree at ``path`` (``/`` for every
+        tree) that has members, by the org's path: one pass over the roster counted per scope,
+        each scope's count then added to the org it names and to each of its ancestors."""
+        low, high = _subtree(path) if path != "/" else ("/", "0")
+        known, known_params = knowledge(moment)
+        counts = self.store.fetchall(
+            f"SELECT scope, count(*) FROM rm_spans{self.index_hint(path, moment)} "
+            f"WHERE {known} AND valid_to > ? AND valid_from <= ? AND scope >= ? AND scope < ? "
+            "GROUP BY scope",
+            (*known_params, day, day, low, high),
+        )
+        by_path: dict[str, int] = {}
+        for scope, count in counts:
+            parts = str(scope).strip("/").split("/")
+            for depth in range(1, len(parts) + 1):
+                ancestor = "/" + "/".join(parts[:depth]) + "/"
+                by_path[ancestor] = by_path.get(ancestor, 0) + int(count)
+        return by_path
+
     def index_hint(self, path: str, moment: str) -> str:
         """SQLite's index choice for roster scans (PostgreSQL's planner has statistics).
 
@@ -350,7 +370,7 @@ class ReadModels:
             return ""
         whole = path.count("/") <= 2 and moment == EVERYTHING
         # Looked up each time: a rebuild in any process renames the indexes.
-        name = self.store.index_on("rm_spans", "known_to" if whole else "scope")
+        name = self.store.index_on("rm_spans", "known_to, valid_to" if whole else "scope")
         return f" INDEXED BY {name}" if name else ""
 
     def unreadable(self, member: str, *, known_at: datetime | None) -> tuple[str, str] | None:

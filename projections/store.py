@@ -9,6 +9,7 @@ sort after every real date and time (even 9999-12-31).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -50,7 +51,7 @@ TABLES: dict[str, str] = {
         "org TEXT, to_org TEXT, first_admission TEXT, gap_days INTEGER NOT NULL, "
         "frozen_on TEXT, badges TEXT NOT NULL, exempt INTEGER NOT NULL, away INTEGER NOT NULL, "
         "probation_start TEXT, entry_fact TEXT, away_since TEXT, away_fact TEXT, "
-        "transfer_fact TEXT, transfer_on TEXT, "
+        "transfer_fact TEXT, transfer_on TEXT, party_from TEXT, badge_mask INTEGER NOT NULL, "
         "valid_from TEXT NOT NULL, valid_to TEXT NOT NULL, "
         "known_from TEXT NOT NULL, known_to TEXT NOT NULL"
     ),
@@ -60,7 +61,8 @@ TABLES: dict[str, str] = {
         "type TEXT NOT NULL, on_day TEXT NOT NULL, recorded_at TEXT NOT NULL, "
         "seq INTEGER NOT NULL, retracted INTEGER NOT NULL, anomaly INTEGER NOT NULL, "
         "org TEXT, scope_before TEXT, scope_after TEXT, recorded_on TEXT NOT NULL, "
-        "recorded_by TEXT, known_from TEXT NOT NULL, known_to TEXT NOT NULL"
+        "recorded_by TEXT, delay INTEGER NOT NULL, known_from TEXT NOT NULL, "
+        "known_to TEXT NOT NULL"
     ),
     # The org tree: materialised paths ("/hp/d01/c01/") make a subtree a range of text.
     "rm_orgs": (
@@ -92,6 +94,9 @@ TABLES: dict[str, str] = {
     ),
 }
 
+LATE_DAYS = 30
+"""A fact recorded more than this many days after its date is a late report (SPEC §4)."""
+
 INDEXES: dict[str, list[str]] = {
     "rm_spans": [
         # A subtree's roster: a range of scopes.
@@ -100,6 +105,11 @@ INDEXES: dict[str, list[str]] = {
         # those still valid on the date are few.
         "known_to, valid_to, valid_from, scope, known_from, status, dossier_on",
         "member, known_to",
+        # The quality report: members in transit, without a dossier by a day.
+        # (The same leading columns as the index above, over far fewer rows: SQLite's planner
+        # then prefers them.)
+        "known_to, valid_to, valid_from, scope, known_from WHERE status = 'in_transit'",
+        "known_to, dossier_on, valid_to, valid_from, scope, known_from",
     ],
     "rm_events": [
         # Covering: the annual report reads a year of facts without touching the table.
@@ -108,8 +118,24 @@ INDEXES: dict[str, list[str]] = {
         "known_from",
         "member, known_to",
     ],
-    "rm_states": ["member, valid_from", "member, known_to"],
-    "rm_facts": ["member, on_day, seq", "member, known_to", "on_day, known_to"],
+    "rm_states": [
+        "member, valid_from",
+        "member, known_to",
+        # Badges due: the states known now by the day party age starts counting from, with
+        # the badges awarded (a bit per milestone), so due members are found in the index.
+        "known_to, party_from, valid_to, valid_from, badge_mask, member",
+        # The quality report's members away, and on probation: the states of each only.
+        "known_to, valid_to, valid_from WHERE away_since IS NOT NULL",
+        "known_to, valid_to, valid_from WHERE probation_start IS NOT NULL",
+    ],
+    "rm_facts": [
+        "member, on_day, seq",
+        "member, known_to",
+        "on_day, known_to",
+        # The quality report's late reports and inert facts: few rows, each kind its own index.
+        f"on_day, known_to WHERE delay > {LATE_DAYS}",
+        "on_day, known_to WHERE anomaly = 1",
+    ],
     "rm_counts": ["org, on_day"],
     # Search results come in key order: walking this index stops after the first matches.
     "rm_members": ["search_key, member"],
@@ -131,7 +157,7 @@ TRACKING = (
 TRACKED = "read_models"
 """The read models' row of ``rm_tracking`` (a rebuild's runner tracks its own, suffixed)."""
 
-LAYOUT_VERSION = 6
+LAYOUT_VERSION = 8
 """Bumped whenever the read-model tables change shape. Read models are disposable: a database
 whose tables have another layout gets them dropped and re-derived from the event log."""
 
@@ -321,9 +347,11 @@ class Store:
         return max(0, int(row[0] or 0) - int(row[1] or 0))
 
     def index_on(self, table: str, leading: str) -> str | None:
-        """The name of the index of ``table`` whose first column is ``leading`` (SQLite only)."""
+        """The name of the full (not partial) index of ``table`` whose first column is
+        ``leading`` (SQLite only)."""
         row = self.fetchone(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql LIKE ?",
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql LIKE ? "
+            "AND sql NOT LIKE '% WHERE %'",
             (table, f"%({leading},%"),
         )
         return str(row[0]) if row else None
@@ -354,12 +382,14 @@ class Store:
                 if self.is_postgres:
                     columns = columns.replace(" TEXT", ' TEXT COLLATE "C"')
                 self.execute(f"CREATE TABLE {table} ({columns})")
-            for index_columns in INDEXES.get(name, []):
-                if not self._has_index(table, index_columns):
+            for index in INDEXES.get(name, []):
+                columns, _, where = index.partition(" WHERE ")
+                if not self._has_index(table, columns, where):
                     token = uuid.uuid4().hex[:10]
-                    self.execute(f"CREATE INDEX ix_{name}_{token} ON {table} ({index_columns})")
+                    partial = f" WHERE {where}" if where else ""
+                    self.execute(f"CREATE INDEX ix_{name}_{token} ON {table} ({columns}){partial}")
 
-    def _has_index(self, table: str, columns: str) -> bool:
+    def _has_index(self, table: str, columns: str, where: str) -> bool:
         if self.is_postgres:
             rows = self.fetchall(
                 "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
@@ -370,7 +400,14 @@ class Store:
             rows = self.fetchall(
                 "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table,)
             )
-        return any(f"({columns})" in str(row[0]) for row in rows)
+        # A partial index is told apart by its condition's words (PostgreSQL rewrites the
+        # condition's text: "WHERE ((status)::text = 'in_transit'::text)").
+        words = re.findall(r"\w+", where)
+        return any(
+            f"({columns})" in sql
+            and (all(w in sql for w in words) if where else " WHERE " not in sql.upper())
+            for sql in (str(row[0]) for row in rows)
+        )
 
     def drop_tables(self, suffix: str) -> None:
         """Drop the read-model tables named ``NAME + suffix``."""

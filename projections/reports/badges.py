@@ -3,7 +3,7 @@ is not awarded by then (SPEC §4)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import orjson
@@ -43,18 +43,28 @@ def badges_due(models: ReadModels, org: str, on: date) -> BadgesDue:
     models.fresh()
     low, high = models.subtree(org)
     day = on.isoformat()
-    # Only members admitted at least the first milestone's years before ``on`` can be due
-    # (the gap after an exit, and an exit itself, only make the party age smaller): their
-    # states are few, and each is looked up in the roster, instead of the whole roster being
-    # joined to every member's state.
-    earliest = add_years(on, -BADGE_MILESTONES[0]).isoformat()
+    # A member is due when the highest milestone reached is not among the badges awarded:
+    # milestone i is the highest reached when party age started (``party_from``) between
+    # ``on`` minus the next milestone's years and ``on`` minus its own. Each bracket with its
+    # bit of ``badge_mask`` unset is a range of the states' index; the brackets are widened by
+    # a day (29 February), and each member found is checked exactly below.
+    brackets: list[str] = []
+    params: list[object] = [OPEN_TIME, day, day]
+    for n, years in enumerate(BADGE_MILESTONES):
+        latest = add_years(on, -years) + timedelta(days=1)
+        test = "st.party_from <= ?"
+        params.append(latest.isoformat())
+        if n + 1 < len(BADGE_MILESTONES):
+            test += " AND st.party_from >= ?"
+            params.append((add_years(on, -BADGE_MILESTONES[n + 1]) - timedelta(days=1)).isoformat())
+        brackets.append(f"({test} AND (st.badge_mask & {1 << n}) = 0)")
     rows = models.store.fetchall(
         "SELECT st.member, st.first_admission, st.gap_days, st.frozen_on, st.badges "
         "FROM rm_states st WHERE st.known_to = ? AND st.valid_from <= ? AND st.valid_to > ? "
-        "AND st.first_admission <= ? AND EXISTS (SELECT 1 FROM rm_spans s "
+        f"AND ({' OR '.join(brackets)}) AND EXISTS (SELECT 1 FROM rm_spans s "
         "WHERE s.member = st.member AND s.known_to = ? AND s.valid_to > ? AND s.valid_from <= ? "
         "AND s.scope >= ? AND s.scope < ?) ORDER BY st.member",
-        (OPEN_TIME, day, day, earliest, OPEN_TIME, day, day, low, high),
+        (*params, OPEN_TIME, day, day, low, high),
     )
     due: list[BadgeDue] = []
     for member, first, gap, frozen, badges in rows:

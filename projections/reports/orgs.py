@@ -9,7 +9,6 @@ from pydantic import BaseModel
 from typing_extensions import TypedDict
 
 from projections.reports.types import REPORT, IsoDate, KnownAt
-from projections.store import knowledge
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels
@@ -43,8 +42,8 @@ class OrgTree(BaseModel):
 def org_tree(models: ReadModels, org: str | None, as_of: date, moment: str, label: str) -> OrgTree:
     """The tree under ``org`` with each subtree's roster count on ``as_of`` known at ``moment``.
 
-    Two queries: the orgs of the subtree, and the roster's rows counted per scope; a scope's
-    count is then added to the org it names and to each of its ancestors.
+    Two queries: the orgs of the subtree, and the roster counted per org
+    (``ReadModels.counts_by_path``).
     """
     models.fresh()
     path = models.org_path(org) if org is not None else "/"
@@ -55,19 +54,7 @@ def org_tree(models: ReadModels, org: str | None, as_of: date, moment: str, labe
         (low, high),
     )
     day = as_of.isoformat()
-    known, known_params = knowledge(moment)
-    counts = models.store.fetchall(
-        f"SELECT scope, count(*) FROM rm_spans{models.index_hint(path, moment)} "
-        f"WHERE {known} AND valid_to > ? AND valid_from <= ? AND scope >= ? AND scope < ? "
-        "GROUP BY scope",
-        (*known_params, day, day, low, high),
-    )
-    by_path: dict[str, int] = {}
-    for scope, count in counts:
-        parts = str(scope).strip("/").split("/")
-        for depth in range(1, len(parts) + 1):
-            ancestor = "/" + "/".join(parts[:depth]) + "/"
-            by_path[ancestor] = by_path.get(ancestor, 0) + int(count)
+    by_path = models.counts_by_path(path, day, moment)
     children: dict[str | None, list[tuple[str, ...]]] = {}
     known_orgs = {str(r[0]) for r in rows}
     for row in rows:

@@ -8,8 +8,9 @@ head counts kept by hand that no longer match the register.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 from typing_extensions import TypedDict
@@ -17,7 +18,7 @@ from typing_extensions import TypedDict
 from ledger.dates import add_months
 from ledger.facts import DIED
 from projections.reports.types import REPORT, IsoDate, KnownAt
-from projections.store import knowledge
+from projections.store import LATE_DAYS, knowledge
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels
@@ -33,9 +34,9 @@ KINDS = (
     "unreadable_history",
 )
 TRANSIT_DAYS = 90
-LATE_DAYS = 30
 PROBATION_GRACE_DAYS = 30
 LATE_WINDOW_DAYS = 365
+MEMBERS_PER_QUERY = 500
 
 Kind = Literal[
     "transfer_overdue", "away_over_12_months", "probation_overdue", "late_report",
@@ -73,7 +74,13 @@ def _inside(path: str | None, low: str, high: str) -> bool:
 
 
 def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) -> QualityReport:
-    """The quality report: every finding kind of SPEC §4 for the subtree of ``org``."""
+    """The quality report: every finding kind of SPEC §4 for the subtree of ``org``.
+
+    Each kind reads only the rows that can be a finding (in transit, away, on probation,
+    without a dossier, late, inert), each set through its own partial or leading index
+    (``projections.store.INDEXES``), and looks up the few members found in the roster: never
+    the whole roster joined to every state. Only the declared head counts count the roster.
+    """
     models.fresh()
     low, high = models.subtree(org)
     day = as_of.isoformat()
@@ -82,19 +89,39 @@ def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) 
     known, known_params = knowledge(moment)
     known_s, _ = knowledge(moment, "s")
     known_st, _ = knowledge(moment, "st")
+    known_e, _ = knowledge(moment, "e")
+    # "s is on the roster of S on D": the condition and its parameters.
+    on_roster = (
+        f"{known_s} AND s.valid_from <= ? AND s.valid_to > ? AND s.scope >= ? AND s.scope < ?"
+    )
+    roster_params = (*known_params, day, day, low, high)
+    state_on_day = f"st.valid_from <= ? AND st.valid_to > ? AND {known_st}"
+    state_params = (day, day, *known_params)
 
-    # Transfers out of an org of S not completed within 90 days (whatever the destination).
-    for member, source, since, fact_id, to_org in models.store.fetchall(
-        "SELECT s.member, s.org, s.since, st.transfer_fact, s.to_org FROM rm_spans s "
-        "JOIN rm_orgs o ON o.org = s.org "
-        "JOIN rm_states st ON st.member = s.member AND st.valid_from <= ? AND st.valid_to > ? "
-        f"AND {known_st} "
-        f"WHERE s.status = 'in_transit' AND {known_s} AND s.valid_from <= ? AND s.valid_to > ? "
-        "AND o.path >= ? AND o.path < ?",
-        (day, day, *known_params, *known_params, day, day, low, high),
-    ):
-        days = (as_of - date.fromisoformat(since)).days
-        if days > TRANSIT_DAYS:
+    def states(columns: str, members: Iterable[str]) -> dict[str, list[tuple[Any, ...]]]:
+        """``columns`` of the given members' states on D."""
+        found: dict[str, list[tuple[Any, ...]]] = {}
+        sql = f"SELECT st.member, {columns} FROM rm_states st WHERE {state_on_day}"
+        for member, *values in _of_members(models, sql, state_params, members, table="st"):
+            found.setdefault(member, []).append(tuple(values))
+        return found
+
+    # Members in transit out of an org of S for more than 90 days (whatever the
+    # destination), then the transfer-out behind each.
+    transit = [
+        (member, source, since, to_org, days)
+        for member, source, since, to_org in models.store.fetchall(
+            "SELECT s.member, s.org, s.since, s.to_org FROM rm_spans s "
+            "JOIN rm_orgs o ON o.org = s.org "
+            f"WHERE s.status = 'in_transit' AND {known_s} AND s.valid_from <= ? "
+            "AND s.valid_to > ? AND o.path >= ? AND o.path < ?",
+            (*known_params, day, day, low, high),
+        )
+        if (days := (as_of - date.fromisoformat(since)).days) > TRANSIT_DAYS
+    ]
+    transfers = states("st.transfer_fact", (row[0] for row in transit))
+    for member, source, since, to_org, days in transit:
+        for (fact_id,) in transfers.get(member, ()):
             add(
                 _finding(
                     "transfer_overdue",
@@ -105,67 +132,78 @@ def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) 
                 )
             )
 
-    roster = models.store.fetchall(
-        "SELECT s.member, s.org, s.status, s.dossier_on, st.probation_start, st.entry_fact, "
-        "st.away_since, st.away_fact FROM rm_spans s "
-        "JOIN rm_states st ON st.member = s.member AND st.valid_from <= ? AND st.valid_to > ? "
-        f"AND {known_st} "
-        f"WHERE {known_s} AND s.valid_from <= ? AND s.valid_to > ? "
-        "AND s.scope >= ? AND s.scope < ?",
-        (day, day, *known_params, *known_params, day, day, low, high),
-    )
-    for member, member_org, status, dossier_on, probation, entry, away_since, away_fact in roster:
-        if away_since and add_months(date.fromisoformat(away_since), 12) <= as_of:
-            add(
-                _finding(
-                    "away_over_12_months",
-                    member,
-                    member_org,
-                    away_fact,
-                    f"away since {away_since} without an official transfer",
-                )
+    # Members away (the states of an absence), then those of them on the roster of S.
+    away = {
+        member: (since, fact)
+        for member, since, fact in models.store.fetchall(
+            "SELECT st.member, st.away_since, st.away_fact FROM rm_states st "
+            f"WHERE st.away_since IS NOT NULL AND {state_on_day}",
+            state_params,
+        )
+        if add_months(date.fromisoformat(since), 12) <= as_of
+    }
+    for member, member_org in _of_members(
+        models, f"SELECT s.member, s.org FROM rm_spans s WHERE {on_roster}", roster_params, away
+    ):
+        away_since, away_fact = away[member]
+        add(
+            _finding(
+                "away_over_12_months",
+                member,
+                member_org,
+                away_fact,
+                f"away since {away_since} without an official transfer",
             )
-        if status == "probationary" and probation:
-            deadline = add_months(date.fromisoformat(probation), 12)
-            if as_of > deadline + timedelta(days=PROBATION_GRACE_DAYS):
-                add(
-                    _finding(
-                        "probation_overdue",
-                        member,
-                        member_org,
-                        entry,
-                        f"probation started {probation}; decision due {deadline}",
-                    )
-                )
-        if dossier_on > day:
-            add(
-                _finding(
-                    "missing_dossier",
-                    member,
-                    member_org,
-                    None,
-                    "no dossier recorded in the database",
-                )
+        )
+
+    # Members on probation past its deadline (the states of a probation), then those of them
+    # on the roster of S as probationary members (not in transit).
+    overdue: dict[str, tuple[str, str, date]] = {}
+    for member, probation, entry in models.store.fetchall(
+        "SELECT st.member, st.probation_start, st.entry_fact FROM rm_states st "
+        f"WHERE st.probation_start IS NOT NULL AND {state_on_day}",
+        state_params,
+    ):
+        deadline = add_months(date.fromisoformat(probation), 12)
+        if as_of > deadline + timedelta(days=PROBATION_GRACE_DAYS):
+            overdue[member] = (probation, entry, deadline)
+    for member, member_org in _of_members(
+        models,
+        f"SELECT s.member, s.org FROM rm_spans s WHERE s.status = 'probationary' AND {on_roster}",
+        roster_params,
+        overdue,
+    ):
+        probation, entry, deadline = overdue[member]
+        add(
+            _finding(
+                "probation_overdue",
+                member,
+                member_org,
+                entry,
+                f"probation started {probation}; decision due {deadline}",
             )
+        )
+
+    # Members of the roster whose dossier was not recorded by D.
+    for member, member_org in models.store.fetchall(
+        f"SELECT s.member, s.org FROM rm_spans s WHERE s.dossier_on > ? AND {on_roster}",
+        (day, *roster_params),
+    ):
+        add(
+            _finding(
+                "missing_dossier", member, member_org, None, "no dossier recorded in the database"
+            )
+        )
 
     # Facts recorded more than 30 days late, in the 365 days up to D.
     window = (as_of - timedelta(days=LATE_WINDOW_DAYS)).isoformat()
-    for (
-        member,
-        fact_id,
-        kind,
-        on_day,
-        recorded_on,
-        fact_org,
-        before,
-        after,
-    ) in models.store.fetchall(
-        "SELECT member, fact_id, type, on_day, recorded_on, org, scope_before, scope_after "
-        f"FROM rm_facts WHERE on_day > ? AND on_day <= ? AND {known} AND retracted = 0",
+    for member, fact_id, kind, on_day, fact_org, before, after, delay in models.store.fetchall(
+        "SELECT member, fact_id, type, on_day, org, scope_before, scope_after, delay "
+        f"FROM rm_facts WHERE delay > {LATE_DAYS} AND on_day > ? AND on_day <= ? AND {known} "
+        "AND retracted = 0",
         (window, day, *known_params),
     ):
-        delay = (date.fromisoformat(recorded_on) - date.fromisoformat(on_day)).days
-        if delay > LATE_DAYS and (_inside(before, low, high) or _inside(after, low, high)):
+        if _inside(before, low, high) or _inside(after, low, high):
             add(
                 _finding(
                     "late_report",
@@ -176,40 +214,52 @@ def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) 
                 )
             )
 
-    # Facts made inert by a death that counted for S.
-    for member, fact_id, kind, fact_org, died_on in models.store.fetchall(
-        "SELECT f.member, f.fact_id, f.type, f.org, e.on_day FROM rm_facts f "
-        "JOIN rm_events e ON e.member = f.member AND e.type = ? "
-        f"AND {knowledge(moment, 'e')[0]} "
-        f"WHERE f.anomaly = 1 AND f.retracted = 0 AND f.on_day <= ? "
-        f"AND {knowledge(moment, 'f')[0]} "
+    # Facts made inert by a death that counted for S: the inert facts, then their deaths.
+    inert = models.store.fetchall(
+        "SELECT member, fact_id, type, org FROM rm_facts "
+        f"WHERE anomaly = 1 AND retracted = 0 AND on_day <= ? AND {known}",
+        (day, *known_params),
+    )
+    deaths: dict[str, list[str]] = {}
+    for member, died_on in _of_members(
+        models,
+        f"SELECT e.member, e.on_day FROM rm_events e WHERE e.type = ? AND {known_e} "
         "AND e.scope_before >= ? AND e.scope_before < ?",
-        (DIED, *known_params, day, *known_params, low, high),
+        (DIED, *known_params, low, high),
+        {row[0] for row in inert},
+        table="e",
     ):
-        add(
-            _finding(
-                "anomaly",
-                member,
-                fact_org,
-                fact_id,
-                f"{kind} dated after the death on {died_on}; it changes nothing",
+        deaths.setdefault(member, []).append(died_on)
+    for member, fact_id, kind, fact_org in inert:
+        for died_on in deaths.get(member, ()):
+            add(
+                _finding(
+                    "anomaly",
+                    member,
+                    fact_org,
+                    fact_id,
+                    f"{kind} dated after the death on {died_on}; it changes nothing",
+                )
             )
-        )
 
-    # Head counts declared by hand that differ from the register on their date.
-    for count_org, path, fact_id, declared_on, declared in _latest_counts(
-        models, low, high, day, moment
-    ):
-        actual = models.roster_counts(path, [declared_on], moment).members[declared_on]
-        if actual != declared:
+    # Head counts declared by hand that differ from the register on their date: the roster
+    # counted once per date declared, per org.
+    declared = _latest_counts(models, low, high, day, moment)
+    counted = {
+        on: models.counts_by_path(models.org_path(org), on, moment)
+        for on in {d[3] for d in declared}
+    }
+    for count_org, path, fact_id, declared_on, number in declared:
+        actual = counted[declared_on].get(path, 0)
+        if actual != number:
             add(
                 _finding(
                     "count_mismatch",
                     None,
                     count_org,
                     fact_id,
-                    f"declared {declared} on {declared_on}; the register holds {actual} "
-                    f"({declared - actual:+d})",
+                    f"declared {number} on {declared_on}; the register holds {actual} "
+                    f"({number - actual:+d})",
                 )
             )
 
@@ -231,6 +281,28 @@ def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) 
     return QualityReport.model_construct(
         org=org, as_of=day, known_at=label, counts=counts, findings=findings
     )
+
+
+def _of_members(
+    models: ReadModels,
+    sql: str,
+    params: tuple[object, ...],
+    members: Iterable[str],
+    *,
+    table: str = "s",
+) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` (a query on ``table``) for the given members only, asked in chunks.
+
+    The members are few (away, or with an inert fact): looked up one by one through the
+    member index instead of a join that the planner might start from the larger side.
+    """
+    wanted = sorted(members)
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(wanted), MEMBERS_PER_QUERY):
+        chunk = wanted[start : start + MEMBERS_PER_QUERY]
+        marks = ", ".join("?" * len(chunk))
+        rows += models.store.fetchall(f"{sql} AND {table}.member IN ({marks})", (*params, *chunk))
+    return rows
 
 
 def _latest_counts(

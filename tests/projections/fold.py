@@ -1,4 +1,5 @@
-"""A plain fold of the event log into the reports of SPEC §4 (roster, annual, member view).
+"""A plain fold of the event log into the reports of SPEC §4 (roster, annual, member view,
+badges due, and the quality findings about members).
 
 Written from SPEC.md §1-§4 and docs/decisions.md only, without the read side (projections/).
 It answers every question by replaying each member's facts from scratch: the facts known at T
@@ -13,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from commands.application import LedgerApplication
 from ledger import facts as ft
-from ledger.dates import party_age_years
+from ledger.dates import add_months, party_age_years
 from ledger.facts import Fact
 from ledger.timeline import (
     AWAY,
@@ -343,6 +344,57 @@ class Fold:
                 for f in listed
             ],
         }
+
+    # --- badges due -------------------------------------------------------------------------
+
+    def fold_badges_due(self, org: str, on: date) -> dict[str, Any]:
+        """The badges-due JSON of SPEC §4 (as known now)."""
+        due = []
+        for member, state in self.roster_lines(self.log.subtree(org), on, None):
+            age = party_age(state, on)
+            reached = [m for m in ft.BADGE_MILESTONES if age is not None and m <= age]
+            if reached and reached[-1] not in state.badges:
+                due.append({"member": member, "years": reached[-1], "party_age_years": age})
+        return {"org": org, "on": on.isoformat(), "due": due}
+
+    # --- quality: the findings about members -------------------------------------------------
+
+    def fold_member_findings(
+        self, org: str, as_of: date, known_at: datetime | None
+    ) -> list[tuple[str, str | None, str, str | None]]:
+        """(kind, org, member, fact) of every finding of SPEC §4's table that is about a
+        member, sorted as the report sorts them."""
+        subtree = self.log.subtree(org)
+        found: list[tuple[str, str | None, str, str | None]] = []
+        for member in sorted(self.log.facts):
+            state = self.state(member, as_of, known_at)
+            if state.phase == IN_TRANSIT and state.org in subtree:
+                assert state.transfer_on is not None
+                if (as_of - state.transfer_on).days > 90:
+                    found.append(("transfer_overdue", state.org, member, state.transfer_fact))
+            if in_roster(state, subtree):
+                if state.away_since and add_months(state.away_since, 12) <= as_of:
+                    found.append(("away_over_12_months", state.org, member, state.away_fact))
+                if state.phase == PLACED and state.standing == "probationary":
+                    assert state.probation_start is not None
+                    deadline = add_months(state.probation_start, 12) + timedelta(days=30)
+                    if as_of > deadline:
+                        found.append(("probation_overdue", state.org, member, state.entry_fact))
+                if state.dossier_on is None or state.dossier_on > as_of:
+                    found.append(("missing_dossier", state.org, member, None))
+            steps = self.steps(member, known_at)
+            death = next((s for s in steps if s.fact.type == ft.DIED and not s.inert), None)
+            for step in steps:
+                fact = step.fact
+                where = step.after.org or step.before.org
+                around = in_roster(step.before, subtree) or in_roster(step.after, subtree)
+                late = (fact.recorded_at.date() - fact.on).days > 30
+                if as_of - timedelta(days=365) < fact.on <= as_of and late and around:
+                    found.append(("late_report", where, member, fact.id))
+                inert = step.inert and fact.on <= as_of and death is not None
+                if inert and in_roster(death.before, subtree):  # type: ignore[union-attr]
+                    found.append(("anomaly", where, member, fact.id))
+        return sorted(found, key=lambda f: (f[0], f[1] or "", f[2], f[3] or ""))
 
 
 def party_age(state: MemberState, day: date) -> int | None:

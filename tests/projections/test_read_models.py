@@ -543,6 +543,20 @@ class Comparison:
             f"member {member} as of {as_of} known at {known_at}\n{self.explain()}"
         )
 
+    def badges_due(self, org: str, on: date) -> None:
+        got = self.models.badges_due(org, on=on).model_dump()
+        assert got == self.fold.fold_badges_due(org, on), f"badges due {org} on {on}"
+
+    def quality(self, org: str, as_of: date, known_at: datetime | None) -> None:
+        report = self.models.quality(org, as_of=as_of, known_at=known_at, label="L").model_dump()
+        got = [
+            (f["kind"], f["org"], f["member"], f["fact"])
+            for f in report["findings"]
+            if f["member"] is not None and f["kind"] != "unreadable_history"
+        ]
+        want = self.fold.fold_member_findings(org, as_of, known_at)
+        assert got == want, f"quality {org} as of {as_of} known at {known_at}\n{self.explain()}"
+
     def random_queries(self, rng: random.Random, rosters: int, annuals: int, views: int) -> None:
         orgs = self.history.tree.orgs
         times = self.knowledge_times()
@@ -553,6 +567,14 @@ class Comparison:
             self.annual(rng.choice(orgs), rng.randint(2008, 2025), rng.choice(times))
         for _ in range(views):
             self.member(rng.choice(self.history.members), rng.choice(days), rng.choice(times))
+        # The reports that look for members: badges due (known now; the whole tree on late
+        # days half the time, where veterans come due) and the quality findings.
+        late_days = days[len(days) // 2 :]
+        for _ in range(annuals):
+            self.badges_due(rng.choice(orgs), rng.choice(days))
+            self.badges_due(orgs[0], rng.choice(late_days))
+        for _ in range(max(1, annuals // 3)):
+            self.quality(rng.choice(orgs), rng.choice(days), rng.choice(times))
 
     def balances(self, known_at: datetime | None = None) -> None:
         """The §4 balance for every org and every year of the history (2008-2025)."""
@@ -600,7 +622,8 @@ def test_read_models_equal_the_fold(
     catch_up: float,
     data: st.DataObject,
 ) -> None:
-    """Roster, annual report and member view equal the fold; every year of every org balances.
+    """Roster, annual report, member view, badges due and the quality findings about members
+    equal the fold; every year of every org balances.
 
     The read models catch up after a random share of the facts (``catch_up``), so rows are
     both written at once and revised fact by fact (late deaths, retractions, late facts).
