@@ -182,10 +182,11 @@ class _Placed:
     depend on the version are built once, on first use.
     """
 
-    __slots__ = ("after", "before", "event", "fact", "position", "state", "step")
+    __slots__ = ("after", "before", "day", "event", "fact", "position", "state", "step")
 
     def __init__(self, step: Step, before: str | None, after: str | None) -> None:
         self.step, self.before, self.after = step, before, after
+        self.day = step.fact.on.isoformat()  # ISO dates sort as the dates do
         self.position: Row | bool | None = False  # False: not built yet
         self.event: Row | None = None
         self.state: Row | None = None
@@ -269,17 +270,17 @@ def _rows(facts: Sequence[Fact], placed: Sequence[_Placed]) -> Derived:
 def _spans(placed: Sequence[_Placed], dossier: str) -> list[Row]:
     rows: list[Row] = []
     current: Row | None = None
-    start: date | None = None
+    start: str | None = None
     for item in placed:
-        on = item.step.fact.on
+        on = item.day
         position = item.span_position()
         if position == current:
             continue
         if current is not None and start is not None and start < on:
-            rows.append((*current, dossier, start.isoformat(), on.isoformat()))
+            rows.append((*current, dossier, start, on))
         current, start = position, on
     if current is not None and start is not None:
-        rows.append((*current, dossier, start.isoformat(), OPEN_DAY))
+        rows.append((*current, dossier, start, OPEN_DAY))
     return rows
 
 
@@ -299,14 +300,14 @@ def _events(placed: Sequence[_Placed], dossier: str) -> list[Row]:
 
 def _states(placed: Sequence[_Placed]) -> list[Row]:
     # As of D, every fact dated on or before D applies: keep each day's last state.
-    by_day: dict[date, _Placed] = {}
+    by_day: dict[str, _Placed] = {}
     for item in placed:
-        by_day[item.step.fact.on] = item
+        by_day[item.day] = item
     days = sorted(by_day)
     rows: list[Row] = []
     for index, day in enumerate(days):
-        until = days[index + 1].isoformat() if index + 1 < len(days) else OPEN_DAY
-        rows.append((*by_day[day].state_row(), day.isoformat(), until))
+        until = days[index + 1] if index + 1 < len(days) else OPEN_DAY
+        rows.append((*by_day[day].state_row(), day, until))
     return rows
 
 

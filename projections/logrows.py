@@ -132,9 +132,12 @@ class LogChanges:
         target = target if isinstance(target, str) else None
         if target is not None:
             self.targets.append(target)
+        # path_b only where it differs from path_a (a transfer out): a subtree's query looks
+        # for either path, so a repeated one would only cost room, in the row and its index.
         self.rows.append((
-            position, originator, version, fact_id, kind, member, org, path_a, path_b, on,
-            utc_text(recorded_at), recorded_at.isoformat(), 0, target,
+            position, originator, version, fact_id, kind, member, org, path_a,
+            None if path_b == path_a else path_b, on, utc_text(recorded_at),
+            recorded_at.isoformat(), 0, target,
         ))  # fmt: skip
 
     def write(

@@ -339,20 +339,22 @@ class ProjectionRunner:
         event: Any = None
         try:
             event = self.log.decode(notification)
-            changes.org_statements.extend(self._org_statements(event))
+            changes.org_statements.extend(self._org_statements(event, notification.id))
         except Exception as err:  # the read side never raises on what the log holds
             changes.org_statements.append(self._org_unreadable(notification, event, err))
         if isinstance(event, FactEvent):  # in the fact log even when it cannot be applied
             changes.log.add_org_fact(notification, event, self._path)
 
-    def _org_statements(self, event: Any) -> list[tuple[str, tuple[Any, ...]]]:
+    def _org_statements(self, event: Any, position: int) -> list[tuple[str, tuple[Any, ...]]]:
         kind = event.fact_type
         data = event.data
         org = str(data["org"]) if kind != RETRACTED else ""
         suffix = self.suffix
         if kind == ORG_REGISTERED:
             parent = data.get("parent")
-            path = (self.path_of(parent) if parent else "/") + org + "/"
+            path = self._path(org) or (
+                (self.path_of(parent) if parent else "/") + path_segment(position) + "/"
+            )
             self._paths[org] = path
             return [(
                 f"INSERT INTO rm_orgs{suffix} VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING",
@@ -417,7 +419,7 @@ class ProjectionRunner:
             return None
 
     def path_of(self, org: str) -> str:
-        """The materialised path of an org ("/hp/d01/c01/")."""
+        """The materialised path of an org ("/1/2s/5k/": ``path_segment``)."""
         path = self._paths.get(org)
         if path is None:
             row = self.store.fetchone(
@@ -427,6 +429,21 @@ class ProjectionRunner:
                 raise LookupError(f"org {org} is not in the read model")
             path = self._paths[org] = str(row[0])
         return path
+
+
+def path_segment(position: int) -> str:
+    """An org's part of the materialised paths: the log position of its registration in base
+    36 (short and unique; the same in a rebuild, which reads the same log). Paths only ever
+    locate a subtree; the org ids travel in their own columns."""
+    text = ""
+    while True:
+        position, digit = divmod(position, 36)
+        text = _BASE36[digit] + text
+        if not position:
+            return text
+
+
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def _check_shape(fact: Fact) -> None:

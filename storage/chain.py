@@ -8,11 +8,12 @@ recomputes every link, names the first event that does not match, and proves tha
 is still a prefix of the log (storage.verify).
 
 An event's *content* is what the ledger stored of the fact, independent of where and when it
-was stored: the aggregate id, its version, the event's topic and its state — decrypted and
-decompressed, without the library's ``timestamp`` (the moment the event object was made, which
-the ledger never reads) and without top-level fields that are null — as canonical JSON (keys
-sorted). The same facts imported in the same order into another database, on another backend
-or under another encryption key, therefore give the same chain (docs/reliability.md).
+was stored: the aggregate id, its version, the event's topic and its state — decrypted,
+decompressed and unpacked (storage.packing), without the library's ``timestamp`` (the moment
+the event object was made, which the ledger never reads) and without top-level fields that are
+null — as canonical JSON (keys sorted). The same facts imported in the same order into another
+database, on another backend or under another encryption key, therefore give the same chain
+(docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from uuid import UUID
 
 import orjson
+
+from storage.packing import unpack
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import Mapper, StoredEvent
@@ -83,8 +86,9 @@ class Chain:
         return cls(plaintext)
 
     def fields(self, state: bytes) -> Any:
-        """The decoded fields of a stored state (raises when it cannot be read)."""
-        return orjson.loads(self.plaintext(state))
+        """The decoded fields of a stored state (raises when it cannot be read): its JSON
+        unpacked (storage.packing), so a packed state and a plain one link alike."""
+        return orjson.loads(unpack(self.plaintext(state)))
 
     def content(self, originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
         """The canonical bytes of one stored event (see the module's docstring)."""

@@ -15,6 +15,7 @@ from commands.application import LedgerApplication
 from commands.record import import_facts
 from ledger.member import ORG_FIELDS
 from storage.chain import GENESIS, Chain, Digest
+from storage.packing import pack, unpack
 from storage.urls import parse_database_url
 from storage.verify import NoChain, Verdict, head, verify
 from tests.api.example import EXAMPLE
@@ -79,7 +80,7 @@ def position_of(url: str, fact_id: str) -> int:
     """The log position of a fact (found through the key table's subject and the log)."""
     rows = fetch(url, "SELECT {pos}, state FROM {events} ORDER BY {pos}")
     for position, state in rows:
-        text = state if isinstance(state, str) else bytes(state).decode()  # type: ignore[arg-type]
+        text = unpack(bytes(state)).decode()  # type: ignore[arg-type]
         if f'"fact_id":"{fact_id}"' in text:
             return int(position)  # type: ignore[call-overload]
     raise AssertionError(f"{fact_id} not in the log")
@@ -101,10 +102,11 @@ def test_a_fact_rewritten_in_the_database_is_named_as_altered(
 ) -> None:
     position = position_of(stored, "hp-f0040")
     (state,) = fetch(stored, "SELECT state FROM {events} WHERE {pos} = {p}", position)[0]
-    text = state if isinstance(state, str) else bytes(state).decode()  # type: ignore[arg-type]
+    text = unpack(bytes(state)).decode()  # type: ignore[arg-type]
     forged = text.replace('"on":{"_type_":"date","_data_":"', '"on":{"_type_":"date","_data_":"1')
     assert forged != text
-    tamper(stored, "UPDATE {events} SET state = {p} WHERE {pos} = {p}", forged.encode(), position)
+    tamper(stored, "UPDATE {events} SET state = {p} WHERE {pos} = {p}",
+           pack(forged.encode()), position)  # fmt: skip
     verdict = check(stored, app)
     assert kinds(verdict) == {"altered": 1}
     (problem,) = verdict.problems

@@ -17,6 +17,7 @@ import pytest
 from commands.application import LedgerApplication
 from commands.record import record_fact
 from projections.queries import ReadModels
+from storage.packing import unpack
 from storage.sqlite import SQLITE_CACHE_KIB, LedgerSQLitePool
 from tests.support import admitted
 
@@ -95,7 +96,7 @@ def test_events_stored_before_recorded_by_existed_still_decode(tmp_path: Path) -
     with sqlite3.connect(tmp_path / "old.db") as conn:
         rows = conn.execute("SELECT rowid, state FROM stored_events").fetchall()
         for rowid, state in rows:
-            data = orjson.loads(state)
+            data = orjson.loads(unpack(state))  # an earlier version wrote plain JSON
             assert data.pop("recorded_by") == "cli:someone"
             conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?",
                          (orjson.dumps(data), rowid))  # fmt: skip
