@@ -34,7 +34,7 @@ from projections.reports.quality import QualityReport
 from projections.reports.quality import quality as quality_of
 from projections.reports.roster import Roster, RosterEntry, roster_page
 from projections.reports.roster import roster as roster_of
-from projections.store import EVERYTHING, Store, knowledge, utc_text
+from projections.store import EVERYTHING, OPEN_TIME, Store, knowledge, utc_text
 from projections.text import search_key
 from storage.event_log import EventLog
 
@@ -325,13 +325,28 @@ class ReadModels:
             counts.append(f"count(*) FILTER (WHERE {condition} AND status = 'in_transit')")
             counts.append(f"count(*) FILTER (WHERE {condition} AND dossier_on <= ?)")
             params += [*bounds, *bounds, day]
-        known, known_params = knowledge(moment)
-        row = self.store.fetchone(
-            f"SELECT {', '.join(counts)} FROM rm_spans{self.index_hint(path, moment)} "
-            f"WHERE {known} AND valid_to > ? AND valid_from <= ? AND scope >= ? AND scope < ?",
-            (*params, *known_params, first, last, low, high),
-        )
-        assert row is not None
+        hint = self.index_hint(path, moment, split=True)
+        where = "valid_to > ? AND valid_from <= ? AND scope >= ? AND scope < ?"
+        sql = f"SELECT {', '.join(counts)} FROM rm_spans{hint} WHERE "
+        if self.whole_tree(path) and moment != EVERYTHING:
+            # Known at an earlier time T, the whole tree: the rows still open and known by T,
+            # plus those closed after T (few when T is recent). Each part is a range of the
+            # index that starts with known_to, as known now is; one range over known_to > T
+            # would walk every row known since, historical spans included.
+            parts = [
+                ("known_to = ? AND known_from <= ?", (OPEN_TIME, moment)),
+                ("known_to > ? AND known_to < ? AND known_from <= ?", (moment, OPEN_TIME, moment)),
+            ]
+        else:
+            parts = [knowledge(moment)]
+        found = [
+            self.store.fetchone(
+                f"{sql}{known} AND {where}", (*params, *known_params, first, last, low, high)
+            )
+            for known, known_params in parts
+        ]
+        assert all(r is not None for r in found)
+        row = tuple(sum(int(r[i] or 0) for r in found if r) for i in range(len(counts)))
         values = [int(v) for v in row]
         extra = values[len(days) :]
         return RosterCounts(
@@ -360,15 +375,22 @@ class ReadModels:
                 by_path[ancestor] = by_path.get(ancestor, 0) + int(count)
         return by_path
 
-    def index_hint(self, path: str, moment: str) -> str:
+    @staticmethod
+    def whole_tree(path: str) -> bool:
+        """The path is a root's (or ``/``, every tree)."""
+        return path.count("/") <= 2
+
+    def index_hint(self, path: str, moment: str, *, split: bool = False) -> str:
         """SQLite's index choice for roster scans (PostgreSQL's planner has statistics).
 
         The whole tree as known now: the index that starts with ``known_to`` (rows still open
-        on the date). A subtree, or an earlier knowledge time: the index that starts with scope.
+        on the date); also at an earlier time when the caller ``split`` the knowledge test into
+        equalities and short ranges of known_to (``roster_counts``). A subtree, or an earlier
+        knowledge time as one range: the index that starts with scope.
         """
         if self.store.is_postgres:
             return ""
-        whole = path.count("/") <= 2 and moment == EVERYTHING
+        whole = self.whole_tree(path) and (moment == EVERYTHING or split)
         # Looked up each time: a rebuild in any process renames the indexes.
         name = self.store.index_on("rm_spans", "known_to, valid_to" if whole else "scope")
         return f" INDEXED BY {name}" if name else ""
