@@ -162,8 +162,8 @@ def demo_command(
             "--scale",
             metavar="N",
             help="Size of the city against the seed's (0 < N <= 50; 43 is about a country's "
-            "membership). The figures of SPEC §6 come out exactly only at 1; another scale "
-            "scales them.",
+            "membership). The seed city's own figures come out exactly only at 1; another "
+            "scale scales them.",
         ),
     ] = 1.0,
     out: Annotated[
