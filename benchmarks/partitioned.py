@@ -48,6 +48,12 @@ CITY = "hp"
 NAMES = ("partition A", "partition B")
 """What each partition calls the other in ``to_external`` and ``from_external``."""
 EXITS = ("member.died", "member.expelled", "member.removed", "member.resigned")
+COUNTED = {
+    **{kind: kind.split(".")[1] for kind in EXITS},
+    "member.badge_awarded": "badges_awarded",
+    "member.probation_completed": "probation_completed",
+}
+"""Facts the annual report counts for the org the member was in just before them."""
 ADDED = ("admitted", "readmitted", "probation_completed", "badges_awarded", "expelled",
          "removed", "resigned", "died", "admitted_with_dossier")  # fmt: skip
 """The figures of the annual report that are plain sums over the partitions (before the
@@ -89,6 +95,7 @@ class Member:
     standing: str = "probationary"
     admitted_on: str = ""
     dossier: str | None = None  # `on` of the dossier's entry
+    admission: tuple[int, str] | None = None  # (partition, on) of the latest admission
     crossing: tuple[int, str] | None = None  # (destination, left on) while between partitions
 
 
@@ -102,7 +109,11 @@ class Crossings:
     trips: list[tuple[str, str | None, str | None, str | None]] = field(default_factory=list)
     readmitted_elsewhere: list[str] = field(default_factory=list)  # admissions: first time here
     refused_routes: int = 0  # facts of members between partitions (kept in the source)
-    exits_between: list[tuple[str, str]] = field(default_factory=list)  # (kind, on)
+    # (figure, on, badge years) of the facts counted by the annual report that the source
+    # refused because the member was between partitions
+    counted_between: list[tuple[str, str, int | None]] = field(default_factory=list)
+    # (admitted on, dossier on) of the dossiers entered in another partition than the admission
+    dossier_elsewhere: list[tuple[str, str]] = field(default_factory=list)
 
     def in_transit(self, day: str) -> tuple[int, int]:
         """Members between the partitions on ``day`` (left, not arrived, no exit), and of
@@ -150,12 +161,18 @@ def split(facts: Iterable[bytes], parts: dict[str, int]) -> tuple[list[list[byte
         who = members.setdefault(fact["member"], Member())
         if kind == "member.admitted":
             part = partition_of(fact["org"], parts)
-            if who.known and part not in who.known:
-                crossings.readmitted_elsewhere.append(fact["on"])
-            who.part = part
             who.person, who.youth_union = fact["person"], fact["youth_union"]
             who.occupation, who.standing = fact["occupation"], "probationary"
-            who.admitted_on = fact["on"]
+            who.admitted_on, who.admission = fact["on"], (part, fact["on"])
+            if who.known and part not in who.known:
+                # Re-admitted where the first membership is unknown: its dossier comes along.
+                crossings.readmitted_elsewhere.append(fact["on"])
+                who.part = part
+                put(part, fact)
+                who.known.add(part)
+                carry_dossier(fact)
+                continue
+            who.part = part
         elif kind == "member.transferred_in" and "from_external" in fact:
             part = partition_of(fact["org"], parts)
             if "person" in fact:
@@ -200,19 +217,25 @@ def split(facts: Iterable[bytes], parts: dict[str, int]) -> tuple[list[list[byte
         elif kind == "member.probation_completed":
             who.standing = "official"
         elif kind == "member.dossier_recorded":
+            admission = who.admission
+            if who.dossier is None and admission is not None and who.part != admission[0]:
+                # Entered after the member left the partition of the admission: that
+                # partition's admissions of the year count it without a dossier.
+                crossings.dossier_elsewhere.append((admission[1], fact["on"]))
             who.dossier = fact["on"]
             if who.crossing is not None:  # entered while between: kept by the source
                 index = open_trips[fact["member"]]
                 left, arrived, exited, _ = crossings.trips[index]
                 crossings.trips[index] = (left, arrived, exited, fact["on"])
-        elif kind in EXITS and who.crossing is not None:
-            # An exit between two partitions: the source, where the member is away, refuses
-            # it; the city counted it (a member in transit inside the city).
+        elif kind in COUNTED and who.crossing is not None:
+            # Counted by the city (a member in transit inside it), refused by the source,
+            # where the member is away: the router would have to hold it until the arrival.
             crossings.refused_routes += 1
-            crossings.exits_between.append((kind.split(".")[1], fact["on"]))
-            index = open_trips[fact["member"]]
-            left, arrived, _, dossier = crossings.trips[index]
-            crossings.trips[index] = (left, arrived, fact["on"], dossier)
+            crossings.counted_between.append((COUNTED[kind], fact["on"], fact.get("years")))
+            if kind in EXITS:
+                index = open_trips[fact["member"]]
+                left, arrived, _, dossier = crossings.trips[index]
+                crossings.trips[index] = (left, arrived, fact["on"], dossier)
         elif who.crossing is not None:
             crossings.refused_routes += 1
         assert who.part is not None, fact
@@ -297,9 +320,12 @@ def expected(whole: dict[str, Any], crossings: Crossings, year: int) -> dict[str
     between_start, _ = crossings.in_transit(start)
     readmitted = sum(1 for on in crossings.readmitted_elsewhere if on.startswith(str(year)))
     figures = {name: whole[name] for name in ADDED}
-    for kind, on in crossings.exits_between:
+    for name, on, _ in crossings.counted_between:
         if on.startswith(str(year)):
-            figures[kind] -= 1
+            figures[name] -= 1
+    for admitted, dossier in crossings.dossier_elsewhere:
+        if admitted.startswith(str(year)) and dossier <= end:
+            figures["admitted_with_dossier"] -= 1
     figures.update(
         # Members between two partitions are in the city's roster (in transit inside it), in
         # neither partition's: they left one, have not arrived in the other.
@@ -326,9 +352,13 @@ def compare(whole: dict[str, Any], parts: list[dict[str, Any]], crossings: Cross
     for name, value in want.items():
         rows[name] = {"one_ledger": whole[name], "sum_of_partitions": total[name],
                       "expected_sum": value, "holds": total[name] == value}  # fmt: skip
-    for name in ("admitted_by", "badges_by_years"):
+    by_years = dict(whole["badges_by_years"])
+    for name, on, years in crossings.counted_between:
+        if name == "badges_awarded" and on.startswith(str(year)):
+            by_years[str(years)] -= 1
+    for name, wanted in (("admitted_by", whole["admitted_by"]), ("badges_by_years", by_years)):
         rows[name] = {"one_ledger": whole[name], "sum_of_partitions": total[name],
-                      "expected_sum": whole[name], "holds": total[name] == whole[name]}  # fmt: skip
+                      "expected_sum": wanted, "holds": total[name] == wanted}  # fmt: skip
     rows["balanced"] = {"one_ledger": whole["balanced"], "sum_of_partitions": total["balanced"],
                         "expected_sum": True, "holds": total["balanced"]}  # fmt: skip
     return rows
