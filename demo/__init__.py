@@ -38,7 +38,12 @@ The package is split by concern:
   ``population``, ``movements``, ``problems``, ``records``);
 * ``demo.emit``: the facts of that history (``generate``, ``lines``) and ``main``.
 
-``python -m demo [SEED]`` writes the history as JSON Lines to stdout.
+``python -m demo [SEED] [--scale N]`` writes the history as JSON Lines to stdout; ``--scale``
+(``ledger demo --scale N``) generates a city N times the seed's (``Plan.scaled``: every count of
+the plan scaled, the org tree grown with it, 0 < N <= ``MAX_SCALE``). Only scale 1 reproduces
+the exact figures of SPEC §6; any other scale reproduces them scaled (each count rounded). The
+history is decided whole before the first fact is written, so the generator's memory grows
+with the scale: about 150 MB a city (docs/benchmarks.md, "National scale").
 """
 
 from __future__ import annotations

@@ -8,14 +8,26 @@ declared head counts, as dicts in the interchange format of SPEC §2.
 from __future__ import annotations
 
 import gc
+import itertools
 import random
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from demo.builder import _Builder
-from demo.members import Life, _int
-from demo.plan import CITY, END, REPORT_YEAR, SEED_PLAN, TIME, Plan
+from demo.members import Life, _int, id_digits
+from demo.plan import (
+    CITY,
+    END,
+    MAX_SCALE,
+    REPORT_YEAR,
+    SEED_PLAN,
+    SEEDS,
+    TIME,
+    Plan,
+    PlanError,
+    plan_at,
+)
 
 PRIORITY = {
     "member.admitted": 0,
@@ -36,14 +48,15 @@ PRIORITY = {
 class _Emitter:
     """Turns each member's life into facts, numbered in order and recorded after their date."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, digits: int = 7) -> None:
         self.rng = random.Random(seed + 1)
         self.number = 0
+        self.digits = digits
 
     def fact(self, kind: str, on: date, recorded: date, **fields: Any) -> dict[str, Any]:
         self.number += 1
         return {
-            "id": f"{CITY}-f{self.number:07d}",
+            "id": f"{CITY}-f{self.number:0{self.digits}d}",
             "type": kind,
             "on": on.isoformat(),
             "recorded_at": recorded.isoformat() + TIME,
@@ -140,7 +153,9 @@ def generate(seed: int = 2021, plan: Plan = SEED_PLAN) -> Iterator[dict[str, Any
     recording order, then the committees' declared head counts of 31-12-2021."""
     builder = _Builder(seed, plan)
     builder.build()
-    emitter = _Emitter(seed)
+    # The facts are numbered as they are emitted: their ids' width is decided from a generous
+    # estimate of their number (a city has about four facts for each member on its roster).
+    emitter = _Emitter(seed, id_digits(plan.members_at_end * 6))
     registered = date(2009, 12, 1)
     for org in builder.orgs:
         yield emitter.fact("organization.registered", org.registered, registered,
@@ -161,20 +176,61 @@ def lines(facts: Iterable[dict[str, Any]]) -> Iterator[bytes]:
         yield orjson.dumps(fact)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m demo [SEED]``: write the history as JSON Lines to stdout."""
+def build(seed: int | None, plan: Plan) -> Iterator[dict[str, Any]]:
+    """``generate(seed, plan)`` once the plan is known to be met: with ``seed`` None, the first
+    of ``SEEDS`` that meets it (the history is decided whole before its first fact is yielded,
+    so a seed that misses a figure fails before anything is written)."""
     import sys
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    seed = int(args[0]) if args else 2021
+    seeds = SEEDS if seed is None else (seed,)
+    for n, candidate in enumerate(seeds):
+        facts = generate(candidate, plan)
+        try:
+            first = next(facts)
+        except PlanError as err:
+            if n + 1 == len(seeds):
+                raise
+            print(f"demo: seed {candidate} misses the plan ({err}); trying seed {seeds[n + 1]}",
+                  file=sys.stderr)  # fmt: skip
+            continue
+        return itertools.chain((first,), facts)
+    raise AssertionError("unreachable")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m demo [SEED] [--scale N]``: write the history as JSON Lines to stdout."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="python -m demo", description="Write the demo history as JSON Lines to stdout."
+    )
+    others = ", ".join(map(str, SEEDS[1:]))
+    parser.add_argument(
+        "seed", nargs="?", type=int,
+        help=f"the seed (default: {SEEDS[0]}, or the first of {others} that meets the plan)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--scale", type=float, default=1.0, metavar="N",
+        help=f"the city's size against the seed's, 0 < N <= {MAX_SCALE:g} (default 1: the "
+        "figures of SPEC §6; a scaled city scales them)",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    try:
+        plan = plan_at(args.scale)
+    except ValueError as err:
+        parser.error(str(err))
     out = sys.stdout.buffer
     # A separate process that only writes to stdout: no automatic cyclic garbage collection
     # while generating (millions of objects, no cycles), as for any batch work.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        for line in lines(generate(seed)):
+        for line in lines(build(args.seed, plan)):
             out.write(line + b"\n")
+    except PlanError as err:
+        print(f"demo: no seed meets the plan at scale {args.scale:g}: {err}", file=sys.stderr)
+        raise SystemExit(1) from None
     finally:
         if enabled:
             gc.enable()

@@ -137,6 +137,12 @@ class Life:
 # --- helpers ------------------------------------------------------------------------------------
 
 
+def id_digits(count: int) -> int:
+    """The digits of the numbers in ids (``hp-m0000001``, ``hp-f0000001``) when up to ``count``
+    are numbered: seven, the seed's, until ten million (a larger country's), then more."""
+    return max(7, len(str(count)))
+
+
 def _int(rng: random.Random, low: int, high: int) -> int:
     """A uniformly random integer in [low, high] (cheaper than ``randint``)."""
     return low + int(rng.random() * (high - low + 1))

@@ -1,7 +1,9 @@
 """The plan of the demo history: the fixed dates, and the counts the history must produce.
 
 The figures of 2021 in ``SEED_PLAN`` are those of SPEC §6; ``Plan.scaled`` gives the same plan
-for a smaller city (for quick tests).
+for a smaller city (for quick tests) or a larger one (``ledger demo --scale N``, up to
+``MAX_SCALE``: about a country's membership). Only the seed's plan (scale 1) reproduces the exact
+figures of SPEC §6; a scaled plan scales each of them (rounded).
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ REPORT_YEAR = 2021
 CEREMONIES = ((2, 3), (5, 19), (9, 2), (11, 7))
 """Badges are handed over on 3-2, 19-5, 2-9 and 7-11 (anniversaries of the party and the state)."""
 TIME = "T09:00:00+07:00"
+MAX_SCALE = 50.0
+"""The largest ``--scale``: 50 cities of 127,455 members (6.4 million, more than the country's
+5.5 million at about 43), the generator's memory growing with it (see ``demo.emit``)."""
+SEEDS = (2021, 7, 1, 2, 3)
+"""The seeds tried in turn when none is given: at small scales a seed may miss a figure of the
+plan (too few members come due for some event), the next one usually meets it."""
 
 
 class PlanError(ValueError):
@@ -69,9 +77,10 @@ class Plan:
     away_for_good: int = 10
     overdue_probations: int = 6
     anomalies: int = 4
+    scale: float = 1.0  # the city's size against the seed's (the org tree grows with it)
 
     def scaled(self, factor: float) -> Plan:
-        """The same plan for a city ``factor`` times as large (for quick tests)."""
+        """The same plan for a city ``factor`` times as large: each count scaled (rounded)."""
 
         def n(value: int) -> int:
             return round(value * factor)
@@ -112,6 +121,7 @@ class Plan:
             away_for_good=max(1, n(self.away_for_good)),
             overdue_probations=max(1, n(self.overdue_probations)),
             anomalies=max(1, n(self.anomalies)),
+            scale=self.scale * factor,
         )
 
 
@@ -169,3 +179,16 @@ SEED_PLAN = Plan(
     leavers=680,
     late_dossiers=12,
 )  # fmt: skip
+
+
+def check_scale(scale: float) -> float:
+    """``scale`` when the generator can build a city that size, or a ``ValueError`` saying why."""
+    if not 0 < scale <= MAX_SCALE:  # also refuses NaN
+        raise ValueError(f"the scale must be more than 0 and at most {MAX_SCALE:g}, not {scale:g}")
+    return scale
+
+
+def plan_at(scale: float) -> Plan:
+    """The seed's plan at ``scale`` (itself at 1)."""
+    check_scale(scale)
+    return SEED_PLAN if scale == 1 else SEED_PLAN.scaled(scale)

@@ -147,8 +147,25 @@ def reject_record(refusal: "Refusal", text: str | bytes) -> dict[str, Any]:
 @app.command("demo", epilog="Example: ledger demo --db sqlite:///demo.db")
 def demo_command(
     seed: Annotated[
-        int, typer.Option("--seed", metavar="N", help="Seed of the generated history.")
-    ] = 2021,
+        int | None,
+        typer.Option(
+            "--seed",
+            metavar="N",
+            help="Seed of the generated history [default: 2021, or at another scale the first "
+            "of 2021, 7, 1, 2, 3 that meets its plan].",
+            show_default=False,
+        ),
+    ] = None,
+    scale: Annotated[
+        float,
+        typer.Option(
+            "--scale",
+            metavar="N",
+            help="Size of the city against the seed's (0 < N <= 50; 43 is about a country's "
+            "membership). The seed city's own figures come out exactly only at 1; another "
+            "scale scales them.",
+        ),
+    ] = 1.0,
     out: Annotated[
         Path | None,
         typer.Option("--out", metavar="FILE", help="Also write the history as JSON Lines here."),
@@ -160,7 +177,12 @@ def demo_command(
     It is imported like any file, then the reports are brought up to date.
     """
     from commands.record import import_facts
+    from demo.plan import check_scale
 
+    try:
+        check_scale(scale)
+    except ValueError as err:
+        fail(f"--scale: {err}")
     url = db or Settings().database_url
     out = output_path(out, "--out", url)
     with open_ledger(url, create=True) as ledger, batch_work() as after_batch:
@@ -169,8 +191,9 @@ def demo_command(
         # Three processes share the work: one generates the history into a pipe, this one
         # imports it line by line as it comes, and a projection worker follows the log.
         # Each commits (or writes) on its own, so any of them may stop at any point.
+        arguments = ["--scale", repr(scale)] + ([] if seed is None else [str(seed)])
         generator = subprocess.Popen(
-            [sys.executable, "-m", "demo", str(seed)], stdout=subprocess.PIPE
+            [sys.executable, "-m", "demo", *arguments], stdout=subprocess.PIPE
         )
         worker = subprocess.Popen(
             # The URL goes by the environment: a command line is visible to every user.
@@ -201,7 +224,8 @@ def demo_command(
         projected = time.perf_counter() - started
     facts = summary.accepted + summary.duplicates + summary.rejected
     typer.echo(
-        f"demo history (seed {seed}): {facts:,} facts" + (f", written to {out}" if out else "")
+        f"demo history (seed {_seed_text(seed, scale)}, scale {scale:g}): {facts:,} facts"
+        + (f", written to {out}" if out else "")
     )
     typer.echo(render.import_summary(summary, None))
     typer.echo(
@@ -209,6 +233,12 @@ def demo_command(
         f"facts/s), read models caught up {projected:.1f} s later"
     )
     raise typer.Exit(1 if summary.rejected else 0)
+
+
+def _seed_text(seed: int | None, scale: float) -> str:
+    if seed is not None or scale == 1:
+        return str(seed or 2021)
+    return "the first of 2021, 7, 1, 2, 3 that meets the plan"
 
 
 def _tee(lines: Iterable[bytes], out: Path | None) -> Iterator[bytes]:

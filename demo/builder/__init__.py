@@ -14,6 +14,7 @@ from demo.builder.movements import Movements
 from demo.builder.population import Population
 from demo.builder.problems import Problems
 from demo.builder.records import Records
+from demo.members import id_digits
 from demo.orgs import FAMILY_NAMES, GIVEN_NAMES, MIDDLE_NAMES
 from demo.plan import CITY, REPORT_YEAR, PlanError
 
@@ -53,8 +54,9 @@ class _Builder(Population, Movements, Problems, Records):
         families = [name for name, _ in FAMILY_NAMES]
         family_weights = [w for _, w in FAMILY_NAMES]
         ordered = sorted(self.lives, key=lambda x: (x.admitted, x.entry, x.key))
+        digits = id_digits(len(ordered))
         for number, life in enumerate(ordered, start=1):
-            life.member = f"{CITY}-m{number:07d}"
+            life.member = f"{CITY}-m{number:0{digits}d}"
             family = rng.choices(families, weights=family_weights)[0]
             middle = rng.choice(MIDDLE_NAMES[life.female])
             given = rng.choice(GIVEN_NAMES[life.female])

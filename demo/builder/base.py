@@ -56,7 +56,10 @@ class BuilderBase:
             self.orgs.append(Org(code, name, CITY, registered, code, kind))
             self.committees.append((code, kind, weight, registered))
             self.cells[code] = []
-            for g in range(1, max(2, round(GRASSROOTS * weight / total)) + 1):
+            # A larger city has more grassroots orgs, not larger cells (a smaller one keeps
+            # the seed's tree, so that its quick tests keep their orgs).
+            grassroots_count = round(GRASSROOTS * weight / total * max(1.0, self.plan.scale))
+            for g in range(1, max(2, grassroots_count) + 1):
                 if kind == "urban":
                     gname = f"Đảng bộ phường {wards.pop() if wards else f'số {g}'}"
                 elif kind == "rural":
