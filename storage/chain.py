@@ -144,10 +144,13 @@ class ChainTable(NamedTuple):
     before: Any
     """The last event position before the parameter (``position``, null when none)."""
     insert: Any
-    """One link: position, seq, link."""
+    """One link: position, seq, link (``columns``: the three as arrays, every link at once)."""
     unlinked: Any
     """Up to 5,000 events after the parameter: ``position``, ``originator_id``,
     ``originator_version``, ``topic``, ``state``."""
+    columns: bool = False
+    """``insert`` takes the positions, seqs and links as three arrays (one statement for a
+    batch: PostgreSQL), instead of one row per execution (SQLite's executemany)."""
 
 
 def append_links(
@@ -178,6 +181,12 @@ def append_links(
             "run 'ledger migrate' to link the events written before the chain existed"
         )
     links, _ = chain.link_events(previous, events)
+    if table.columns:
+        if len(links) != len(positions):
+            raise ValueError(f"{len(positions)} positions for {len(links)} events")
+        seqs = list(range(seq + 1, seq + 1 + len(links)))
+        cursor.execute(table.insert, (list(positions), seqs, links))
+        return
     numbered = enumerate(zip(positions, links, strict=True), start=seq + 1)
     cursor.executemany(table.insert, [(position, n, link) for n, (position, link) in numbered])
 
