@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
@@ -32,6 +33,15 @@ if TYPE_CHECKING:  # each backend's recorder is imported by the library, for its
 A = TypeVar("A", Member, Organization)
 
 CACHE_SIZE = 50_000
+
+
+@dataclass
+class Reads:
+    """What a batch validated without the writer lock (``validating``) looked at: the log's
+    position it started from, and every aggregate it read or found absent."""
+
+    position: int | None
+    aggregates: set[UUID] = field(default_factory=set)
 
 
 class LedgerApplication(Application[UUID]):
@@ -64,6 +74,7 @@ class LedgerApplication(Application[UUID]):
         self._seen_position: int | None = None
         self._writing = False
         self._absent: set[UUID] = set()
+        self._reads: set[UUID] | None = None
         self._cipher_checked: str | bool | None = False
         key = self.database.cipher_key
         self._digest_key = DigestKey(key) if key else None
@@ -144,7 +155,10 @@ class LedgerApplication(Application[UUID]):
         batch of new members costs one query instead of one per member.
         """
         if not self._writing:
-            return  # only a writer holding the lock can trust what it caches
+            return  # only a writer can trust what it caches
+        if self._reads is not None:
+            aggregate_ids = list(aggregate_ids)
+            self._reads.update(aggregate_ids)
         missing = [i for i in dict.fromkeys(aggregate_ids) if i not in self._cache]
         if not missing:
             return
@@ -160,7 +174,9 @@ class LedgerApplication(Application[UUID]):
                 self._absent.add(aggregate_id)
 
     def _get(self, aggregate_id: UUID, cls: type[A]) -> A | None:
-        # Readers always go to the store; only a writer holding the lock can trust the cache.
+        # Readers always go to the store; only a writer can trust the cache.
+        if self._reads is not None:
+            self._reads.add(aggregate_id)
         cached = self._cache.get(aggregate_id) if self._writing else None
         if cached is not None:
             self._cache.move_to_end(aggregate_id)
@@ -180,8 +196,12 @@ class LedgerApplication(Application[UUID]):
     # --- writing ----------------------------------------------------------------------------
 
     @contextmanager
-    def writing(self) -> Iterator[None]:
-        """Hold the writer lock; drop the caches if another writer moved the log meanwhile.
+    def writing(self, reads: Reads | None = None) -> Iterator[bool]:
+        """Hold the writer lock; forget the cached aggregates another writer changed meanwhile.
+
+        With ``reads`` (of a batch validated by ``validating``): yields True when no aggregate
+        the batch read was written since it started, so that its validation still holds and
+        it may be committed as it is; otherwise (and without ``reads``) False.
 
         EncryptionRefused, before anything is written, when this process's key (or the lack of
         one) does not fit the ledger's stored events.
@@ -189,18 +209,69 @@ class LedgerApplication(Application[UUID]):
         with self.writer_lock.hold():
             position = self.recorder.max_notification_id()
             self._check_encryption(position is None)
-            if position != self._seen_position:
-                self._cache.clear()
-            self._absent.clear()
+            written = self._written_since(self._seen_position, position)
+            fresh = (
+                reads is not None
+                and reads.position == self._seen_position
+                and written is not None
+                and written.isdisjoint(reads.aggregates)
+            )
+            self._catch_up(position, written)
             self._writing = True
             try:
-                yield
+                yield fresh
             except BaseException:
                 self._cache.clear()
                 self._seen_position = None
                 raise
             finally:
                 self._writing = False
+
+    @contextmanager
+    def validating(self) -> Iterator[Reads | None]:
+        """Validate a batch without the writer lock, against the log as it is now; then
+        ``writing(reads)`` says whether the batch may be committed as validated.
+
+        Validation is most of a batch's work: two importers validate at the same time, and
+        take turns only to commit. Yields None (validate under the lock instead) until this
+        process has checked the ledger's encryption mode under the lock.
+        """
+        if self._cipher_checked != self.database.cipher_key:
+            yield None
+            return
+        position = self.recorder.max_notification_id()
+        self._catch_up(position, self._written_since(self._seen_position, position))
+        reads = Reads(position)
+        self._reads = reads.aggregates
+        self._writing = True
+        try:
+            yield reads
+        except BaseException:
+            self._cache.clear()
+            self._seen_position = None
+            raise
+        finally:
+            self._writing = False
+            self._reads = None
+
+    def _written_since(self, after: int | None, upto: int | None) -> set[UUID] | None:
+        """The aggregates with events in (``after``, ``upto``]; None when unknown."""
+        if upto == after:
+            return set()
+        if after is None or upto is None or not after < upto <= after + CACHE_SIZE:
+            return None
+        return self.keys.select_written_between(after, upto)
+
+    def _catch_up(self, position: int | None, written: set[UUID] | None) -> None:
+        """Make the cache that of the log at ``position``: forget what was ``written`` since
+        the last position (everything, when that is unknown)."""
+        if written is None:
+            self._cache.clear()
+        else:
+            for aggregate_id in written:
+                self._cache.pop(aggregate_id, None)
+        self._seen_position = position
+        self._absent.clear()
 
     def commit(
         self,
@@ -230,6 +301,9 @@ class LedgerApplication(Application[UUID]):
             self._absent.discard(aggregate.id)
         if recordings:
             self._seen_position = max(r.notification.id for r in recordings)
+            # Checked under the lock before this commit: now the log holds this process's
+            # events, its mode cannot change (``_check_encryption``).
+            self._cipher_checked = self.database.cipher_key
 
     def _check_encryption(self, log_empty: bool) -> None:
         """Refuse to write under another key than the log's, or encrypted events into a log

@@ -81,6 +81,10 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         self._select_facts = SQL("SELECT * FROM {}.ledger_facts WHERE fact_id = ANY(%s)").format(
             schema
         )
+        self._select_written = SQL(
+            "SELECT DISTINCT originator_id FROM {}.{} "
+            "WHERE notification_id > %s AND notification_id <= %s"
+        ).format(schema, events)
         self._select_links = SQL(
             "SELECT subject FROM {}.ledger_links WHERE org = %s ORDER BY subject"
         ).format(schema)
@@ -181,6 +185,12 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 )
                 for r in curs.fetchall()
             ]
+
+    def select_written_between(self, after: int, upto: int) -> set[UUID]:
+        """The aggregates with an event at a position in (``after``, ``upto``]."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_written, (after, upto))
+            return {UUID(str(r["originator_id"])) for r in curs.fetchall()}
 
     def select_links(self, org: str) -> list[str]:
         """Subjects (``member:ID`` or ``org:ID``) that ever referenced ``org``."""

@@ -173,6 +173,16 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 )
         return found
 
+    def select_written_between(self, after: int, upto: int) -> set[UUID]:
+        """The aggregates with an event at a position in (``after``, ``upto``]."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT DISTINCT originator_id FROM {self.events_table_name} "
+                "WHERE rowid > ? AND rowid <= ?",
+                (after, upto),
+            )
+            return {UUID(row[0]) for row in c.fetchall()}
+
     def select_links(self, org: str) -> list[str]:
         """Subjects (``member:ID`` or ``org:ID``) that ever referenced ``org``."""
         with self.datastore.transaction(commit=False) as c:
