@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Transcoder
+from eventsourcing.persistence import StoredEvent, Transcoder
 from eventsourcing.utils import Environment, EnvType
 
 from commands.clock import local_now as local_now  # re-exported: the default clock
@@ -33,6 +33,13 @@ if TYPE_CHECKING:  # each backend's recorder is imported by the library, for its
 A = TypeVar("A", Member, Organization)
 
 CACHE_SIZE = 50_000
+
+
+class Encoded(NamedTuple):
+    """A batch's events as they will be stored, and the contents their chain links cover."""
+
+    events: list[StoredEvent]
+    contents: list[bytes]
 
 
 @dataclass
@@ -233,13 +240,15 @@ class LedgerApplication(Application[UUID]):
         ``writing(reads)`` says whether the batch may be committed as validated.
 
         Validation is most of a batch's work: two importers validate at the same time, and
-        take turns only to commit. Yields None (validate under the lock instead) until this
-        process has checked the ledger's encryption mode under the lock.
+        take turns only to commit. Yields None (validate under the lock instead) on an empty
+        log, whose encryption mode the first writer sets under the lock.
         """
-        if self._cipher_checked != self.database.cipher_key:
+        position = self.recorder.max_notification_id()
+        if position is None:
             yield None
             return
-        position = self.recorder.max_notification_id()
+        # A log that holds events keeps its mode: checking it only reads (``_check_encryption``).
+        self._check_encryption(log_empty=False)
         self._catch_up(position, self._written_since(self._seen_position, position))
         reads = Reads(position)
         self._reads = reads.aggregates
@@ -273,21 +282,18 @@ class LedgerApplication(Application[UUID]):
         self._seen_position = position
         self._absent.clear()
 
-    def commit(
-        self,
-        aggregates: Sequence[Member | Organization],
-        order: Sequence[UUID] | None = None,
-        **keys: Any,
-    ) -> None:
-        """Save the pending events of ``aggregates`` and the key rows in one transaction.
+    def encode(
+        self, aggregates: Sequence[Member | Organization], order: Sequence[UUID] | None = None
+    ) -> Encoded:
+        """Collect the pending events of ``aggregates`` and encode them as stored, with the
+        content each one's link of the hash chain will cover: work that does not depend on
+        the log's position, done before the writer lock is taken.
 
         ``order`` names the aggregate of each pending event in the order the facts were
         accepted: the log keeps that order (an import's file order), so that the same facts
         imported again in the same order make the same log and the same hash chain. Without
         it, the events go aggregate by aggregate.
         """
-        # Straight to the event store: Application.save would add runtime Protocol checks per
-        # aggregate, and this application takes no snapshots and sends no notifications.
         if order is None:
             events = [event for aggregate in aggregates for event in aggregate.collect_events()]
         else:
@@ -295,12 +301,35 @@ class LedgerApplication(Application[UUID]):
             events = [next(pending[aggregate_id]) for aggregate_id in order]
             if any(next(left, None) is not None for left in pending.values()):
                 raise AssertionError("an aggregate has an event that no accepted fact explains")
-        recordings = self.events.put(events, **keys)
+        stored = [self.mapper.to_stored_event(event) for event in events]
+        chain = self.keys.chain
+        assert chain is not None
+        return Encoded(stored, chain.contents(stored))
+
+    def commit(
+        self,
+        aggregates: Sequence[Member | Organization],
+        order: Sequence[UUID] | None = None,
+        *,
+        encoded: Encoded | None = None,
+        **keys: Any,
+    ) -> None:
+        """Save the pending events of ``aggregates`` (``encoded`` beforehand, or now: see
+        ``encode``) and the key rows in one transaction."""
+        # Straight to the recorder: Application.save would add runtime Protocol checks per
+        # aggregate, and this application takes no snapshots and sends no notifications.
+        if encoded is None:
+            encoded = self.encode(aggregates, order)
+        ids = (
+            self.recorder.insert_events(encoded.events, contents=encoded.contents, **keys)
+            if encoded.events
+            else None
+        )
         for aggregate in aggregates:
             self._cache.remember(aggregate.id, aggregate)
             self._absent.discard(aggregate.id)
-        if recordings:
-            self._seen_position = max(r.notification.id for r in recordings)
+        if ids:
+            self._seen_position = max(ids)
             # Checked under the lock before this commit: now the log holds this process's
             # events, its mode cannot change (``_check_encryption``).
             self._cipher_checked = self.database.cipher_key

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from commands.application import LedgerApplication
+from commands.application import Encoded, LedgerApplication
 from commands.schema import ParsedFact, parse_line, parse_object
 from ledger import errors, recording
 from ledger import facts as ft
@@ -162,19 +162,22 @@ def _import_batch(
             if reads is not None:
                 batch = _Batch(app, facts, recorded_by)
                 results = _apply_all(batch, parsed)
+                batch.encode()
+    attempts = COMMIT_ATTEMPTS
     with app.writing(reads) as fresh:
         if batch is not None and results is not None:
             if fresh and not batch.targets_appeared():
                 try:
                     batch.commit()
                 except IntegrityError:
-                    results = None  # another writer got in without the lock: as below
+                    # Another writer got in without the lock: as below, one attempt spent.
+                    results, attempts = None, attempts - 1
             else:
                 results = None
             if results is None:
                 app.forget(batch.changed)
         if results is None:
-            results = _validate_and_commit(app, parsed, facts, recorded_by)
+            results = _validate_and_commit(app, parsed, facts, recorded_by, attempts)
     for result in results:
         if result == "accepted":
             summary.accepted += 1
@@ -206,9 +209,10 @@ def _validate_and_commit(
     parsed: list[tuple[int, ParsedFact | Refusal]],
     facts: list[ParsedFact],
     recorded_by: str | None,
+    attempts: int = COMMIT_ATTEMPTS,
 ) -> list[Outcome | Refusal]:
-    """Validate and commit under the writer lock (held by the caller)."""
-    for _attempt in range(COMMIT_ATTEMPTS):
+    """Validate and commit under the writer lock (held by the caller), in ``attempts``."""
+    for _attempt in range(attempts):
         batch = _Batch(app, facts, recorded_by)
         results = _apply_all(batch, parsed)
         try:
@@ -262,16 +266,28 @@ class _Batch:
         self.infos: dict[str, OrgInfo | None] = {}
         self.fact_rows: list[tuple[str, str, str, str]] = []
         self.links: list[tuple[str, str]] = []
+        self.encoded: Encoded | None = None
 
     @property
     def changed(self) -> list[Member | Organization]:
         """Aggregates with pending events."""
         return list(self.pending.values())
 
+    def encode(self) -> None:
+        """Encode the pending events now (before the writer lock: ``LedgerApplication.encode``)."""
+        if self.pending:
+            self.encoded = self.app.encode(self.changed, self.order)
+
     def commit(self) -> None:
         """Save every pending event and key row in one transaction."""
         if self.pending:
-            self.app.commit(self.changed, self.order, fact_rows=self.fact_rows, links=self.links)
+            self.app.commit(
+                self.changed,
+                self.order,
+                encoded=self.encoded,
+                fact_rows=self.fact_rows,
+                links=self.links,
+            )
 
     def targets_appeared(self) -> bool:
         """Whether another writer stored a fact this batch's retractions name, and found

@@ -105,6 +105,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         *,
         fact_rows: Sequence[FactRow] = (),
         links: Sequence[LinkRow] = (),
+        contents: Sequence[bytes] | None = None,
         **kwargs: Any,
     ) -> Sequence[int] | None:
         """Insert the events, their key rows and their links in one transaction, in one attempt.
@@ -150,7 +151,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 if links:
                     curs.execute(self._insert_links, _columns(links))
             with conn.cursor(row_factory=dict_row, binary=True) as chain:
-                append_links(chain, self.chain_table, self.chain, ids, stored_events)
+                append_links(chain, self.chain_table, self.chain, ids, stored_events, contents)
         return ids
 
     def link_unlinked(self, progress: Callable[[int], None] | None = None) -> int:

@@ -123,6 +123,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         *,
         fact_rows: Sequence[FactRow] = (),
         links: Sequence[LinkRow] = (),
+        contents: Sequence[bytes] | None = None,
         **kwargs: Any,
     ) -> Sequence[int] | None:
         # The library inserts the events (and returns their notification ids) first, so the
@@ -135,7 +136,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         if self.chain is None:
             raise RuntimeError("the recorder writes no event without its chain (set .chain)")
         assert ids is not None
-        append_links(c, self.chain_table, self.chain, ids, stored_events)
+        append_links(c, self.chain_table, self.chain, ids, stored_events, contents)
         return ids
 
     def link_unlinked(self, progress: Callable[[int], None] | None = None) -> int:
