@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Transcoder
+from eventsourcing.persistence import StoredEvent, Transcoder
 from eventsourcing.utils import Environment, EnvType
 
 from commands.clock import local_now as local_now  # re-exported: the default clock
@@ -32,6 +33,22 @@ if TYPE_CHECKING:  # each backend's recorder is imported by the library, for its
 A = TypeVar("A", Member, Organization)
 
 CACHE_SIZE = 50_000
+
+
+class Encoded(NamedTuple):
+    """A batch's events as they will be stored, and the contents their chain links cover."""
+
+    events: list[StoredEvent]
+    contents: list[bytes]
+
+
+@dataclass
+class Reads:
+    """What a batch validated without the writer lock (``validating``) looked at: the log's
+    position it started from, and every aggregate it read or found absent."""
+
+    position: int | None
+    aggregates: set[UUID] = field(default_factory=set)
 
 
 class LedgerApplication(Application[UUID]):
@@ -64,6 +81,7 @@ class LedgerApplication(Application[UUID]):
         self._seen_position: int | None = None
         self._writing = False
         self._absent: set[UUID] = set()
+        self._reads: set[UUID] | None = None
         self._cipher_checked: str | bool | None = False
         key = self.database.cipher_key
         self._digest_key = DigestKey(key) if key else None
@@ -144,7 +162,10 @@ class LedgerApplication(Application[UUID]):
         batch of new members costs one query instead of one per member.
         """
         if not self._writing:
-            return  # only a writer holding the lock can trust what it caches
+            return  # only a writer can trust what it caches
+        if self._reads is not None:
+            aggregate_ids = list(aggregate_ids)
+            self._reads.update(aggregate_ids)
         missing = [i for i in dict.fromkeys(aggregate_ids) if i not in self._cache]
         if not missing:
             return
@@ -160,7 +181,9 @@ class LedgerApplication(Application[UUID]):
                 self._absent.add(aggregate_id)
 
     def _get(self, aggregate_id: UUID, cls: type[A]) -> A | None:
-        # Readers always go to the store; only a writer holding the lock can trust the cache.
+        # Readers always go to the store; only a writer can trust the cache.
+        if self._reads is not None:
+            self._reads.add(aggregate_id)
         cached = self._cache.get(aggregate_id) if self._writing else None
         if cached is not None:
             self._cache.move_to_end(aggregate_id)
@@ -180,8 +203,12 @@ class LedgerApplication(Application[UUID]):
     # --- writing ----------------------------------------------------------------------------
 
     @contextmanager
-    def writing(self) -> Iterator[None]:
-        """Hold the writer lock; drop the caches if another writer moved the log meanwhile.
+    def writing(self, reads: Reads | None = None) -> Iterator[bool]:
+        """Hold the writer lock; forget the cached aggregates another writer changed meanwhile.
+
+        With ``reads`` (of a batch validated by ``validating``): yields True when no aggregate
+        the batch read was written since it started, so that its validation still holds and
+        it may be committed as it is; otherwise (and without ``reads``) False.
 
         EncryptionRefused, before anything is written, when this process's key (or the lack of
         one) does not fit the ledger's stored events.
@@ -189,12 +216,17 @@ class LedgerApplication(Application[UUID]):
         with self.writer_lock.hold():
             position = self.recorder.max_notification_id()
             self._check_encryption(position is None)
-            if position != self._seen_position:
-                self._cache.clear()
-            self._absent.clear()
+            written = self._written_since(self._seen_position, position)
+            fresh = (
+                reads is not None
+                and reads.position == self._seen_position
+                and written is not None
+                and written.isdisjoint(reads.aggregates)
+            )
+            self._catch_up(position, written)
             self._writing = True
             try:
-                yield
+                yield fresh
             except BaseException:
                 self._cache.clear()
                 self._seen_position = None
@@ -202,21 +234,66 @@ class LedgerApplication(Application[UUID]):
             finally:
                 self._writing = False
 
-    def commit(
-        self,
-        aggregates: Sequence[Member | Organization],
-        order: Sequence[UUID] | None = None,
-        **keys: Any,
-    ) -> None:
-        """Save the pending events of ``aggregates`` and the key rows in one transaction.
+    @contextmanager
+    def validating(self) -> Iterator[Reads | None]:
+        """Validate a batch without the writer lock, against the log as it is now; then
+        ``writing(reads)`` says whether the batch may be committed as validated.
+
+        Validation is most of a batch's work: two importers validate at the same time, and
+        take turns only to commit. Yields None (validate under the lock instead) on an empty
+        log, whose encryption mode the first writer sets under the lock.
+        """
+        position = self.recorder.max_notification_id()
+        if position is None:
+            yield None
+            return
+        # A log that holds events keeps its mode: checking it only reads (``_check_encryption``).
+        self._check_encryption(log_empty=False)
+        self._catch_up(position, self._written_since(self._seen_position, position))
+        reads = Reads(position)
+        self._reads = reads.aggregates
+        self._writing = True
+        try:
+            yield reads
+        except BaseException:
+            self._cache.clear()
+            self._seen_position = None
+            raise
+        finally:
+            self._writing = False
+            self._reads = None
+
+    def _written_since(self, after: int | None, upto: int | None) -> set[UUID] | None:
+        """The aggregates with events in (``after``, ``upto``]; None when unknown."""
+        if upto == after:
+            return set()
+        if after is None or upto is None or not after < upto <= after + CACHE_SIZE:
+            return None
+        return self.keys.select_written_between(after, upto)
+
+    def _catch_up(self, position: int | None, written: set[UUID] | None) -> None:
+        """Make the cache that of the log at ``position``: forget what was ``written`` since
+        the last position (everything, when that is unknown)."""
+        if written is None:
+            self._cache.clear()
+        else:
+            for aggregate_id in written:
+                self._cache.pop(aggregate_id, None)
+        self._seen_position = position
+        self._absent.clear()
+
+    def encode(
+        self, aggregates: Sequence[Member | Organization], order: Sequence[UUID] | None = None
+    ) -> Encoded:
+        """Collect the pending events of ``aggregates`` and encode them as stored, with the
+        content each one's link of the hash chain will cover: work that does not depend on
+        the log's position, done before the writer lock is taken.
 
         ``order`` names the aggregate of each pending event in the order the facts were
         accepted: the log keeps that order (an import's file order), so that the same facts
         imported again in the same order make the same log and the same hash chain. Without
         it, the events go aggregate by aggregate.
         """
-        # Straight to the event store: Application.save would add runtime Protocol checks per
-        # aggregate, and this application takes no snapshots and sends no notifications.
         if order is None:
             events = [event for aggregate in aggregates for event in aggregate.collect_events()]
         else:
@@ -224,12 +301,38 @@ class LedgerApplication(Application[UUID]):
             events = [next(pending[aggregate_id]) for aggregate_id in order]
             if any(next(left, None) is not None for left in pending.values()):
                 raise AssertionError("an aggregate has an event that no accepted fact explains")
-        recordings = self.events.put(events, **keys)
+        stored = [self.mapper.to_stored_event(event) for event in events]
+        chain = self.keys.chain
+        assert chain is not None
+        return Encoded(stored, chain.contents(stored))
+
+    def commit(
+        self,
+        aggregates: Sequence[Member | Organization],
+        order: Sequence[UUID] | None = None,
+        *,
+        encoded: Encoded | None = None,
+        **keys: Any,
+    ) -> None:
+        """Save the pending events of ``aggregates`` (``encoded`` beforehand, or now: see
+        ``encode``) and the key rows in one transaction."""
+        # Straight to the recorder: Application.save would add runtime Protocol checks per
+        # aggregate, and this application takes no snapshots and sends no notifications.
+        if encoded is None:
+            encoded = self.encode(aggregates, order)
+        ids = (
+            self.recorder.insert_events(encoded.events, contents=encoded.contents, **keys)
+            if encoded.events
+            else None
+        )
         for aggregate in aggregates:
             self._cache.remember(aggregate.id, aggregate)
             self._absent.discard(aggregate.id)
-        if recordings:
-            self._seen_position = max(r.notification.id for r in recordings)
+        if ids:
+            self._seen_position = max(ids)
+            # Checked under the lock before this commit: now the log holds this process's
+            # events, its mode cannot change (``_check_encryption``).
+            self._cipher_checked = self.database.cipher_key
 
     def _check_encryption(self, log_empty: bool) -> None:
         """Refuse to write under another key than the log's, or encrypted events into a log

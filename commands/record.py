@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from commands.application import LedgerApplication
+from commands.application import Encoded, LedgerApplication
 from commands.schema import ParsedFact, parse_line, parse_object
 from ledger import errors, recording
 from ledger import facts as ft
@@ -151,36 +151,33 @@ def _import_batch(
     summary: ImportSummary,
     recorded_by: str | None,
 ) -> None:
-    with app.writing():
-        for _attempt in range(COMMIT_ATTEMPTS):
-            facts = [p for _, p in parsed if isinstance(p, ParsedFact)]
-            batch = _Batch(app, facts, recorded_by)
-            results: list[Outcome | Refusal] = []
-            for number, item in parsed:
-                if isinstance(item, Refusal):
-                    results.append(item)
-                    continue
+    facts = [p for _, p in parsed if isinstance(p, ParsedFact)]
+    results: list[Outcome | Refusal] | None = None
+    reads = batch = None
+    # Validated first without the writer lock (a dissolution reads the org's links, which the
+    # check below does not cover: under the lock), then committed under it if nothing the
+    # batch read changed meanwhile; else validated again, under the lock.
+    if not any(p.type == ft.ORG_DISSOLVED for p in facts):
+        with app.validating() as reads:
+            if reads is not None:
+                batch = _Batch(app, facts, recorded_by)
+                results = _apply_all(batch, parsed)
+                batch.encode()
+    attempts = COMMIT_ATTEMPTS
+    with app.writing(reads) as fresh:
+        if batch is not None and results is not None:
+            if fresh and not batch.targets_appeared():
                 try:
-                    results.append(batch.apply(item))
-                except errors.LedgerError as err:
-                    results.append(_refusal(number, err, item.id))
-            try:
-                batch.commit()
-            except IntegrityError:
-                # Another writer got in without the lock; start this batch again from the store.
+                    batch.commit()
+                except IntegrityError:
+                    # Another writer got in without the lock: as below, one attempt spent.
+                    results, attempts = None, attempts - 1
+            else:
+                results = None
+            if results is None:
                 app.forget(batch.changed)
-                continue
-            break
-        else:
-            # Lost every attempt: nothing of the batch is stored. Its facts that would have
-            # been accepted are refused with ``conflict`` (to be imported again); duplicates
-            # and rule refusals stand, as validated against the store on the last attempt.
-            results = [
-                _refusal(number, _lost_race(item.id))
-                if result == "accepted" and isinstance(item, ParsedFact)
-                else result
-                for (number, item), result in zip(parsed, results, strict=True)
-            ]
+        if results is None:
+            results = _validate_and_commit(app, parsed, facts, recorded_by, attempts)
     for result in results:
         if result == "accepted":
             summary.accepted += 1
@@ -190,6 +187,50 @@ def _import_batch(
             assert isinstance(result, Refusal)
             summary.rejected += 1
             summary.rejects.append(result)
+
+
+def _apply_all(
+    batch: _Batch, parsed: list[tuple[int, ParsedFact | Refusal]]
+) -> list[Outcome | Refusal]:
+    results: list[Outcome | Refusal] = []
+    for number, item in parsed:
+        if isinstance(item, Refusal):
+            results.append(item)
+            continue
+        try:
+            results.append(batch.apply(item))
+        except errors.LedgerError as err:
+            results.append(_refusal(number, err, item.id))
+    return results
+
+
+def _validate_and_commit(
+    app: LedgerApplication,
+    parsed: list[tuple[int, ParsedFact | Refusal]],
+    facts: list[ParsedFact],
+    recorded_by: str | None,
+    attempts: int = COMMIT_ATTEMPTS,
+) -> list[Outcome | Refusal]:
+    """Validate and commit under the writer lock (held by the caller), in ``attempts``."""
+    for _attempt in range(attempts):
+        batch = _Batch(app, facts, recorded_by)
+        results = _apply_all(batch, parsed)
+        try:
+            batch.commit()
+        except IntegrityError:
+            # Another writer got in without the lock; start this batch again from the store.
+            app.forget(batch.changed)
+            continue
+        return results
+    # Lost every attempt: nothing of the batch is stored. Its facts that would have been
+    # accepted are refused with ``conflict`` (to be imported again); duplicates and rule
+    # refusals stand, as validated against the store on the last attempt.
+    return [
+        _refusal(number, _lost_race(item.id))
+        if result == "accepted" and isinstance(item, ParsedFact)
+        else result
+        for (number, item), result in zip(parsed, results, strict=True)
+    ]
 
 
 class _Batch:
@@ -202,8 +243,10 @@ class _Batch:
         self.recorded_by = recorded_by
         self.now = app.clock()
         wanted = {p.id for p in items}
-        wanted.update(str(p.model.fact) for p in items if p.type == ft.RETRACTED)
-        self.known: dict[str, KnownFact] = app.known_facts(sorted(wanted))
+        targets = {str(p.model.fact) for p in items if p.type == ft.RETRACTED}
+        self.known: dict[str, KnownFact] = app.known_facts(sorted(wanted | targets))
+        self.unknown_targets = sorted(targets - self.known.keys())
+        """Retracted facts not stored when the batch began (``targets_appeared``)."""
         # Every member and org the batch names, loaded in one query.
         # (Fields are looked up in the model's own dict: hasattr on a pydantic model that
         # lacks the field goes through a raised AttributeError, a tenth of an import's time.)
@@ -220,18 +263,36 @@ class _Batch:
         self.order: list[UUID] = []  # the aggregate of each accepted fact, in turn
         self.members: dict[str, Member] = {}
         self.orgs: dict[str, Organization] = {}
+        self.infos: dict[str, OrgInfo | None] = {}
         self.fact_rows: list[tuple[str, str, str, str]] = []
         self.links: list[tuple[str, str]] = []
+        self.encoded: Encoded | None = None
 
     @property
     def changed(self) -> list[Member | Organization]:
         """Aggregates with pending events."""
         return list(self.pending.values())
 
+    def encode(self) -> None:
+        """Encode the pending events now (before the writer lock: ``LedgerApplication.encode``)."""
+        if self.pending:
+            self.encoded = self.app.encode(self.changed, self.order)
+
     def commit(self) -> None:
         """Save every pending event and key row in one transaction."""
         if self.pending:
-            self.app.commit(self.changed, self.order, fact_rows=self.fact_rows, links=self.links)
+            self.app.commit(
+                self.changed,
+                self.order,
+                encoded=self.encoded,
+                fact_rows=self.fact_rows,
+                links=self.links,
+            )
+
+    def targets_appeared(self) -> bool:
+        """Whether another writer stored a fact this batch's retractions name, and found
+        missing, since the batch began (the aggregates it read are checked by ``writing``)."""
+        return bool(self.unknown_targets) and bool(self.app.known_facts(self.unknown_targets))
 
     # --- lookups that see this batch's own changes ------------------------------------------
 
@@ -239,8 +300,13 @@ class _Batch:
         return self.orgs.get(org) or self.app.organization(org)
 
     def org_info(self, org: str) -> OrgInfo | None:
-        aggregate = self.org(org)
-        return aggregate.info if aggregate else None
+        # Asked for several times by every member fact: kept until the batch changes the org.
+        try:
+            return self.infos[org]
+        except KeyError:
+            aggregate = self.org(org)
+            info = self.infos[org] = aggregate.info if aggregate else None
+            return info
 
     def member(self, member: str) -> Member | None:
         return self.members.get(member) or self.app.member(member)
@@ -314,6 +380,7 @@ class _Batch:
 
     def _stage_org(self, aggregate: Organization) -> None:
         self.orgs[aggregate.org] = aggregate
+        self.infos.pop(aggregate.org, None)
         self.pending[aggregate.id] = aggregate
         self.order.append(aggregate.id)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -288,11 +288,11 @@ class ParsedFact:
     """A line of ``ledger import --restore`` that names its recorder (``recorder``, None when
     the exported ledger did not know it): it is stored as that, not as who imports it."""
     recorder: str | None = None
+    type: str = field(init=False)
+    """The fact type (the model's, asked for several times per fact: kept)."""
 
-    @property
-    def type(self) -> str:
-        """The fact type."""
-        return str(self.model.type)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "type", str(self.model.type))
 
     def data(self) -> dict[str, Any]:
         """The type-specific fields as submitted (JSON values), without the common fields."""
@@ -301,7 +301,10 @@ class ParsedFact:
         fields = self.submitted
         if fields is None:
             fields = self.model.model_dump(mode="json", exclude_unset=True)
-        return {k: v for k, v in fields.items() if k not in ft.COMMON_FIELDS}
+        return {k: v for k, v in fields.items() if k not in _COMMON_FIELDS}
+
+
+_COMMON_FIELDS = frozenset(ft.COMMON_FIELDS)
 
 
 def canonical_json(obj: Any) -> str:
@@ -323,12 +326,19 @@ def _canonical_bytes(obj: Any) -> bytes:
 
 
 def _has_float(obj: Any) -> bool:
-    if isinstance(obj, float):
-        return True
     if isinstance(obj, dict):
-        return any(_has_float(v) for v in obj.values())
-    if isinstance(obj, list):
-        return any(_has_float(v) for v in obj)
+        values: Any = obj.values()
+    elif isinstance(obj, list):
+        values = obj
+    else:
+        return isinstance(obj, float)
+    for value in values:
+        # The usual leaves by their exact type, without a call each.
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            continue
+        if _has_float(value):
+            return True
     return False
 
 

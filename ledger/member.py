@@ -9,7 +9,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger import errors
 from ledger import facts as ft
-from ledger.events import FactEvent, event_fields, member_uuid
+from ledger.events import FactEvent, create, member_uuid, trigger
 from ledger.facts import Fact
 from ledger.organization import OrgDirectory, check_active, check_stays
 from ledger.timeline import (
@@ -119,16 +119,14 @@ class Member(Aggregate):
         """The aggregate of a member the ledger never heard of, opened by its first fact."""
         outcome = _validated([], None, fact, orgs)
         opening = cls.FirstAdmitted if fact.type == ft.ADMITTED else cls.FirstArrived
-        aggregate = cls._create(
-            opening, id=member_uuid(member), member=member, **event_fields(fact)
-        )
+        aggregate = create(cls, opening, member_uuid(member), fact, member=member)
         aggregate.last_replay = outcome
         return aggregate
 
     def record(self, fact: Fact, orgs: OrgDirectory) -> Replay:
         """Validate ``fact`` against the timeline and the orgs, then record it."""
         outcome = _validated(self.facts, self.last_replay, fact, orgs)
-        self.trigger_event(MEMBER_EVENTS[fact.type], **event_fields(fact))
+        trigger(self, MEMBER_EVENTS[fact.type], fact)
         self.last_replay = outcome
         return outcome
 
@@ -141,7 +139,7 @@ class Member(Aggregate):
             raise errors.RetractionConflict(
                 f"without {fact.target}: {err.message}", fact=fact.id
             ) from err
-        self.trigger_event(self.FactRetracted, **event_fields(fact))
+        trigger(self, self.FactRetracted, fact)
         self.last_replay = outcome
         return outcome
 

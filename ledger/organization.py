@@ -10,7 +10,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from ledger import errors
-from ledger.events import FactEvent, event_fields, org_uuid
+from ledger.events import FactEvent, create, org_uuid, trigger
 from ledger.facts import (
     ORG_COUNT_DECLARED,
     ORG_DISSOLVED,
@@ -137,6 +137,9 @@ class Organization(Aggregate):
         self.facts: list[Fact] = [
             Fact(fact_id, ORG_REGISTERED, on, recorded_at, 0, data, ref, note, recorded_by)
         ]
+        self.info = OrgInfo(self.org, self.parent, self.registered_on, self.dissolved_on)
+        """The org as member rules see it (made again when it changes: every member fact
+        asks for it)."""
 
     @classmethod
     def register(cls, fact: Fact, orgs: OrgDirectory) -> Organization:
@@ -152,12 +155,7 @@ class Organization(Aggregate):
                 raise errors.OrgInactive(
                     f"parent org {parent} is dissolved on {info.dissolved_on}", fact=fact.id
                 )
-        return cls._create(cls.Registered, id=org_uuid(org), **event_fields(fact))
-
-    @property
-    def info(self) -> OrgInfo:
-        """The org as member rules see it."""
-        return OrgInfo(self.org, self.parent, self.registered_on, self.dissolved_on)
+        return create(cls, cls.Registered, org_uuid(org), fact)
 
     def add(self, fact: Fact) -> None:
         """Apply one of the org's later facts to its state."""
@@ -166,11 +164,12 @@ class Organization(Aggregate):
             self.name = str(fact.data["name"])
         elif fact.type == ORG_DISSOLVED:
             self.dissolved_on = fact.on
+            self.info = OrgInfo(self.org, self.parent, self.registered_on, self.dissolved_on)
 
     def rename(self, fact: Fact) -> None:
         """Record a new name."""
         check_active(lambda _: self.info, self.org, fact.on, fact.id)
-        self.trigger_event(self.Renamed, **event_fields(fact))
+        trigger(self, self.Renamed, fact)
 
     def dissolve(
         self,
@@ -185,12 +184,12 @@ class Organization(Aggregate):
             )
         check_active(lambda _: self.info, self.org, fact.on, fact.id)
         check_dissolution(self.info, fact, children, member_stays)
-        self.trigger_event(self.Dissolved, **event_fields(fact))
+        trigger(self, self.Dissolved, fact)
 
     def declare_count(self, fact: Fact) -> None:
         """Keep a head count reported by hand, for reconciliation."""
         check_active(lambda _: self.info, self.org, fact.on, fact.id)
-        self.trigger_event(self.CountDeclared, **event_fields(fact))
+        trigger(self, self.CountDeclared, fact)
 
     def retract(self, fact: Fact) -> None:
         """Retract one of the org's count declarations."""
@@ -203,7 +202,7 @@ class Organization(Aggregate):
                 fact=fact.id,
                 conflicting=target.id,
             )
-        self.trigger_event(self.Retracted, **event_fields(fact))
+        trigger(self, self.Retracted, fact)
 
 
 ORG_EVENTS: dict[str, type[FactEvent]] = {

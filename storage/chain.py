@@ -98,19 +98,26 @@ class Chain:
         """The link of an event of ``content`` following ``previous``."""
         return hashlib.sha256(previous + content).digest()
 
+    def contents(self, events: Sequence[StoredEvent]) -> list[bytes]:
+        """The content of each event (``content``): what its link will cover."""
+        return [
+            self.content(e.originator_id, e.originator_version, e.topic, e.state) for e in events
+        ]
+
     def link_events(
-        self, previous: bytes, events: Sequence[StoredEvent]
+        self,
+        previous: bytes,
+        events: Sequence[StoredEvent],
+        contents: Sequence[bytes] | None = None,
     ) -> tuple[list[bytes], bytes]:
-        """The links of ``events`` following ``previous``, and the last one."""
+        """The links of ``events`` following ``previous``, and the last one (``contents``:
+        theirs, when computed beforehand)."""
         links = []
-        for event in events:
-            previous = self.next_link(
-                previous,
-                self.content(
-                    event.originator_id, event.originator_version, event.topic, event.state
-                ),
-            )
+        for content in self.contents(events) if contents is None else contents:
+            previous = self.next_link(previous, content)
             links.append(previous)
+        if len(links) != len(events):
+            raise ValueError(f"{len(links)} contents for {len(events)} events")
         return links, previous
 
 
@@ -148,10 +155,13 @@ class ChainTable(NamedTuple):
     before: Any
     """The last event position before the parameter (``position``, null when none)."""
     insert: Any
-    """One link: position, seq, link."""
+    """One link: position, seq, link (``columns``: the three as arrays, every link at once)."""
     unlinked: Any
     """Up to 5,000 events after the parameter: ``position``, ``originator_id``,
     ``originator_version``, ``topic``, ``state``."""
+    columns: bool = False
+    """``insert`` takes the positions, seqs and links as three arrays (one statement for a
+    batch: PostgreSQL), instead of one row per execution (SQLite's executemany)."""
 
 
 def append_links(
@@ -160,8 +170,10 @@ def append_links(
     chain: Chain,
     positions: Sequence[int],
     events: Sequence[StoredEvent],
+    contents: Sequence[bytes] | None = None,
 ) -> None:
-    """Write the links of ``events``, just inserted at ``positions``, in the same transaction.
+    """Write the links of ``events``, just inserted at ``positions``, in the same transaction
+    (``contents``: the events' ``Chain.contents``, when computed beforehand, out of the lock).
 
     The caller holds the log's write lock (SQLite's, or the library's table lock on
     PostgreSQL), so the last link cannot move meanwhile. Raises ChainBehind when the chain does
@@ -181,7 +193,13 @@ def append_links(
             f"the hash chain ends at position {end or 0} but the log goes on to {before}: "
             "run 'ledger migrate' to link the events written before the chain existed"
         )
-    links, _ = chain.link_events(previous, events)
+    links, _ = chain.link_events(previous, events, contents)
+    if table.columns:
+        if len(links) != len(positions):
+            raise ValueError(f"{len(positions)} positions for {len(links)} events")
+        seqs = list(range(seq + 1, seq + 1 + len(links)))
+        cursor.execute(table.insert, (list(positions), seqs, links))
+        return
     numbered = enumerate(zip(positions, links, strict=True), start=seq + 1)
     cursor.executemany(table.insert, [(position, n, link) for n, (position, link) in numbered])
 

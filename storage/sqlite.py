@@ -123,6 +123,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         *,
         fact_rows: Sequence[FactRow] = (),
         links: Sequence[LinkRow] = (),
+        contents: Sequence[bytes] | None = None,
         **kwargs: Any,
     ) -> Sequence[int] | None:
         # The library inserts the events (and returns their notification ids) first, so the
@@ -135,7 +136,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         if self.chain is None:
             raise RuntimeError("the recorder writes no event without its chain (set .chain)")
         assert ids is not None
-        append_links(c, self.chain_table, self.chain, ids, stored_events)
+        append_links(c, self.chain_table, self.chain, ids, stored_events, contents)
         return ids
 
     def link_unlinked(self, progress: Callable[[int], None] | None = None) -> int:
@@ -172,6 +173,16 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                     StoredEvent(UUID(row[0]), row[1], row[2], row[3]) for row in c.fetchall()
                 )
         return found
+
+    def select_written_between(self, after: int, upto: int) -> set[UUID]:
+        """The aggregates with an event at a position in (``after``, ``upto``]."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT DISTINCT originator_id FROM {self.events_table_name} "
+                "WHERE rowid > ? AND rowid <= ?",
+                (after, upto),
+            )
+            return {UUID(row[0]) for row in c.fetchall()}
 
     def select_links(self, org: str) -> list[str]:
         """Subjects (``member:ID`` or ``org:ID``) that ever referenced ``org``."""

@@ -7,16 +7,20 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from commands.application import LedgerApplication
-from commands.record import _Batch, import_facts
+from commands import record as record_module
+from commands.application import LedgerApplication, Reads
+from commands.record import _Batch, import_facts, record_fact
 from commands.schema import parse_object
-from tests.support import Clock, admitted, at
+from ledger.events import member_uuid
+from tests.support import Clock, admitted, at, fact
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,3 +143,74 @@ def test_a_crash_in_the_middle_of_an_import_loses_nothing_reported_as_accepted(
         assert _stored_fact_count(app) == len(lines)
     finally:
         app.close()
+
+
+def _racing(app: LedgerApplication, other: LedgerApplication, line: dict[str, object]) -> None:
+    """Make ``other`` record ``line`` while ``app`` validates its next batch without the lock
+    (after it read the store, before it takes the lock to commit)."""
+    validating = app.validating
+
+    @contextmanager
+    def racing() -> Iterator[Reads | None]:
+        with validating() as reads:
+            assert reads is not None, "the batch must be validated without the lock"
+            yield reads
+        record_fact(other, line)
+
+    app.validating = racing  # type: ignore[method-assign]
+
+
+def test_a_batch_validated_without_the_lock_is_validated_again_when_an_org_it_read_changed(
+    database_url: str,
+) -> None:
+    clock = Clock(datetime.fromisoformat("2026-01-01T12:00:00+07:00"))
+    first = LedgerApplication(database_url, clock=clock)
+    second = LedgerApplication(database_url, clock=clock)
+    c2 = {"type": "organization.registered", "on": "1990-01-01", "org": "c2", "name": "C2",
+          "parent": "hp", "recorded_at": at("1990-01-01")}  # fmt: skip
+    try:
+        import_facts(first, [*_history(1), json.dumps(c2)])
+        # The other writer dissolves c2 while `first` validates an admission into it against
+        # the org as it was. The store's keys cannot see this one (the admission writes
+        # nothing of c2's): the admission must be validated again, and refused.
+        dissolved = {"type": "organization.dissolved", "on": "2021-01-01", "org": "c2",
+                     "recorded_at": at("2021-01-01")}  # fmt: skip
+        _racing(first, second, dissolved)
+        summary = import_facts(first, [json.dumps(admitted("m9", "c2", "2021-06-01"))])
+        assert (summary.accepted, summary.rejected) == (0, 1)
+        assert summary.rejects[0].error == "org_inactive"
+        assert first.member("m9") is None
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_write_to_other_aggregates_lets_the_batch_commit_and_leaves_the_rest_cached(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(datetime.fromisoformat("2026-01-01T12:00:00+07:00"))
+    first = LedgerApplication(database_url, clock=clock)
+    second = LedgerApplication(database_url, clock=clock)
+    again: list[int] = []
+    under_lock = record_module._validate_and_commit
+    monkeypatch.setattr(
+        record_module,
+        "_validate_and_commit",
+        lambda *args: again.append(1) or under_lock(*args),
+    )
+    try:
+        import_facts(first, _history(3))  # the first batch under the lock: no mode checked yet
+        again.clear()
+        _racing(first, second, fact("died", "m00001", "2021-06-01"))
+        summary = import_facts(first, [json.dumps(fact("resigned", "m00000", "2021-07-01"))])
+        assert (summary.accepted, summary.rejected) == (1, 0), summary.rejects
+        assert not again, "nothing the batch read changed: committed as validated"
+        # The member the other writer changed is no longer cached; the others still are.
+        assert member_uuid("m00001") not in first._cache
+        assert member_uuid("m00002") in first._cache
+        # …so that its next fact is checked against its death.
+        summary = import_facts(first, [json.dumps(fact("resigned", "m00001", "2021-07-01"))])
+        assert summary.rejected == 1
+    finally:
+        first.close()
+        second.close()
