@@ -8,6 +8,8 @@ run right after an import sees it, whichever process imported.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -355,25 +357,46 @@ class ReadModels:
             {day: extra[2 * i + 1] for i, day in enumerate(details)},
         )
 
-    def counts_by_path(self, path: str, day: str, moment: str) -> dict[str, int]:
-        """The roster count on ``day`` of each org of the subtree at ``path`` (``/`` for every
-        tree) that has members, by the org's path: one pass over the roster counted per scope,
-        each scope's count then added to the org it names and to each of its ancestors."""
+    def _scope_counts(self, path: str, day: str, moment: str) -> list[tuple[str, int]]:
+        """The roster on ``day`` of the subtree at ``path`` (``/``: every tree), counted per
+        scope, sorted by scope: one pass over the roster."""
         low, high = _subtree(path) if path != "/" else ("/", "0")
         known, known_params = knowledge(moment)
-        counts = self.store.fetchall(
+        rows = self.store.fetchall(
             f"SELECT scope, count(*) FROM rm_spans{self.index_hint(path, moment)} "
             f"WHERE {known} AND valid_to > ? AND valid_from <= ? AND scope >= ? AND scope < ? "
             "GROUP BY scope",
             (*known_params, day, day, low, high),
         )
+        return sorted((str(scope), int(count)) for scope, count in rows)
+
+    def counts_by_path(self, path: str, day: str, moment: str) -> dict[str, int]:
+        """The roster count on ``day`` of each org of the subtree at ``path`` (``/`` for every
+        tree) that has members, by the org's path: each scope's count added to the org it names
+        and to each of its ancestors."""
         by_path: dict[str, int] = {}
-        for scope, count in counts:
-            parts = str(scope).strip("/").split("/")
+        for scope, count in self._scope_counts(path, day, moment):
+            parts = scope.strip("/").split("/")
             for depth in range(1, len(parts) + 1):
                 ancestor = "/" + "/".join(parts[:depth]) + "/"
-                by_path[ancestor] = by_path.get(ancestor, 0) + int(count)
+                by_path[ancestor] = by_path.get(ancestor, 0) + count
         return by_path
+
+    def counts_under(
+        self, path: str, paths: Iterable[str], day: str, moment: str
+    ) -> dict[str, int]:
+        """The roster count on ``day`` of the subtree at each of ``paths`` (all within the
+        subtree at ``path``): the same pass as ``counts_by_path``, summed only for those."""
+        rows = self._scope_counts(path, day, moment)
+        scopes = [scope for scope, _ in rows]
+        totals = [0, *itertools.accumulate(count for _, count in rows)]
+        found = {}
+        for wanted in paths:
+            low, high = _subtree(wanted)
+            found[wanted] = (
+                totals[bisect.bisect_left(scopes, high)] - totals[bisect.bisect_left(scopes, low)]
+            )
+        return found
 
     @staticmethod
     def whole_tree(path: str) -> bool:

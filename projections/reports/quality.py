@@ -246,7 +246,9 @@ def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) 
     # counted once per date declared, per org.
     declared = _latest_counts(models, low, high, day, moment)
     counted = {
-        on: models.counts_by_path(models.org_path(org), on, moment)
+        on: models.counts_under(
+            models.org_path(org), [d[1] for d in declared if d[3] == on], on, moment
+        )
         for on in {d[3] for d in declared}
     }
     for count_org, path, fact_id, declared_on, number in declared:
