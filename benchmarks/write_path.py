@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 from eventsourcing.domain import Aggregate
 
-from commands.application import LedgerApplication
+from commands.application import Encoded, LedgerApplication
 from commands.record import import_facts
 from ledger.member import Member
 from ledger.organization import Organization
@@ -41,18 +41,35 @@ class FactIndex(Aggregate):
 class WithoutKeys(LedgerApplication):
     """Baseline: the same events, no uniqueness key at all."""
 
-    def commit(self, aggregates: Sequence[Member | Organization], **keys: Any) -> None:
+    def commit(
+        self,
+        aggregates: Sequence[Member | Organization],
+        order: Sequence[uuid.UUID] | None = None,
+        **keys: Any,
+    ) -> None:
         keys["fact_rows"] = []
-        super().commit(aggregates, **keys)
+        super().commit(aggregates, order, **keys)
 
 
 class WithIndexAggregates(LedgerApplication):
     """Uniqueness by one extra index aggregate (one extra event) per fact."""
 
-    def commit(self, aggregates: Sequence[Member | Organization], **keys: Any) -> None:
+    def commit(
+        self,
+        aggregates: Sequence[Member | Organization],
+        order: Sequence[uuid.UUID] | None = None,
+        **keys: Any,
+    ) -> None:
         indexes = [FactIndex(fact_id=row[0]) for row in keys["fact_rows"]]
         keys["fact_rows"] = []
-        self.save(*aggregates, *indexes, **keys)
+        # The batch's own events (encoded before the lock, or now) and one index event per
+        # fact, stored in the same transaction.
+        encoded = keys.pop("encoded", None) or self.encode(aggregates, order)
+        extra = [self.mapper.to_stored_event(e) for i in indexes for e in i.collect_events()]
+        chain = self.keys.chain
+        assert chain is not None
+        both = Encoded(encoded.events + extra, encoded.contents + chain.contents(extra))
+        super().commit(aggregates, order, encoded=both, **keys)
 
 
 def synthetic_history(facts: int, seed: int = 7) -> list[str]:
