@@ -45,6 +45,7 @@ from typing import Any
 import psycopg
 
 from benchmarks.http import cli, drive, server
+from benchmarks.suite import read_and_decode
 from benchmarks.verify import read_and_hash
 from commands.application import LedgerApplication
 from commands.record import import_facts
@@ -120,21 +121,6 @@ def copy_baseline(postgres: str, schema: str, path: Path) -> float:
         seconds = time.perf_counter() - started
         conn.execute(f"DROP TABLE {table}")
     return seconds
-
-
-def read_and_decode(app: LedgerApplication) -> float:
-    """Every stored event read in order and decoded: the least a catch-up must do."""
-    log = app.event_log
-    started = time.perf_counter()
-    after = 0
-    while True:
-        batch = log.notifications(after, 10_000)
-        if not batch:
-            break
-        for item in batch:
-            log.decode(item)
-        after = batch[-1].id
-    return time.perf_counter() - started
 
 
 def query_times(models: ReadModels, repeat: int) -> dict[str, float]:

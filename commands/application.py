@@ -224,15 +224,8 @@ class LedgerApplication(Application[UUID]):
                 and written.isdisjoint(reads.aggregates)
             )
             self._catch_up(position, written)
-            self._writing = True
-            try:
+            with self._at_work():
                 yield fresh
-            except BaseException:
-                self._cache.clear()
-                self._seen_position = None
-                raise
-            finally:
-                self._writing = False
 
     @contextmanager
     def validating(self) -> Iterator[Reads | None]:
@@ -252,16 +245,25 @@ class LedgerApplication(Application[UUID]):
         self._catch_up(position, self._written_since(self._seen_position, position))
         reads = Reads(position)
         self._reads = reads.aggregates
+        try:
+            with self._at_work():
+                yield reads
+        finally:
+            self._reads = None
+
+    @contextmanager
+    def _at_work(self) -> Iterator[None]:
+        """Aggregates loaded meanwhile are cached; on any failure the cache and the position
+        it matches are forgotten (what was loaded may not hold any more)."""
         self._writing = True
         try:
-            yield reads
+            yield
         except BaseException:
             self._cache.clear()
             self._seen_position = None
             raise
         finally:
             self._writing = False
-            self._reads = None
 
     def _written_since(self, after: int | None, upto: int | None) -> set[UUID] | None:
         """The aggregates with events in (``after``, ``upto``]; None when unknown."""
