@@ -219,11 +219,14 @@ def test_an_interrupted_import_says_what_it_committed(tmp_path: Path) -> None:
     facts = write_lines(tmp_path / "facts.jsonl", MIXED[:3])
     environment = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     environment["PYTHONPATH"] = str(ROOT)
-    # The import reads standard input: give it the first lines, then interrupt it.
+    # The import reads standard input: give it the first lines, then interrupt it. Its Ctrl-C
+    # is the terminal's default: a runner started in the background (``cmd &`` in a script)
+    # passes SIGINT on as ignored, and Python then never turns it into KeyboardInterrupt.
     process = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "import", "-", "--db", db],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=environment, cwd=ROOT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     assert process.stdin is not None
     process.stdin.write(facts.read_bytes())
