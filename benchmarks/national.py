@@ -31,7 +31,6 @@ import json
 import os
 import platform
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from typing import Any
 import psycopg
 
 from benchmarks.http import cli, drive, server
-from benchmarks.suite import read_and_decode
+from benchmarks.suite import median_seconds, read_and_decode
 from benchmarks.verify import read_and_hash
 from commands.application import LedgerApplication
 from commands.record import import_facts
@@ -63,15 +62,6 @@ CITY, COMMITTEE, MEMBER = "hp", "hp.d05", "hp-m0000404"
 
 def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def median_seconds(run: Callable[[], Any], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
 
 
 def generate(scale: float, seed: int | None, path: Path) -> dict[str, Any]:

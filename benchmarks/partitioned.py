@@ -148,6 +148,13 @@ def split(facts: Iterable[bytes], parts: dict[str, int]) -> tuple[list[list[byte
                  "on": arrival["on"], "recorded_at": arrival["recorded_at"],
                  "member": arrival["member"]})  # fmt: skip
 
+    def arrive_unknown(who: Member, part: int, arrival: dict[str, Any]) -> None:
+        """The member enters a partition that did not know them, with their dossier."""
+        who.part = part
+        put(part, arrival)
+        who.known.add(part)
+        carry_dossier(arrival)
+
     for line in facts:
         fact = orjson.loads(line)
         kind = fact["type"]
@@ -167,10 +174,7 @@ def split(facts: Iterable[bytes], parts: dict[str, int]) -> tuple[list[list[byte
             if who.known and part not in who.known:
                 # Re-admitted where the first membership is unknown: its dossier comes along.
                 crossings.readmitted_elsewhere.append(fact["on"])
-                who.part = part
-                put(part, fact)
-                who.known.add(part)
-                carry_dossier(fact)
+                arrive_unknown(who, part, fact)
                 continue
             who.part = part
         elif kind == "member.transferred_in" and "from_external" in fact:
@@ -181,10 +185,7 @@ def split(facts: Iterable[bytes], parts: dict[str, int]) -> tuple[list[list[byte
                 who.admitted_on = fact["admitted_on"]
             elif part not in who.known:  # a return to the other partition: unknown there
                 fact = {**fact, **arrival_fields(who)}
-                who.part = part
-                put(part, fact)
-                who.known.add(part)
-                carry_dossier(fact)
+                arrive_unknown(who, part, fact)
                 continue
             who.part = part
         elif kind == "member.transferred_in" and who.crossing is not None:
