@@ -16,8 +16,25 @@ from storage.chain import Chain, ChainTable, append_links, link_unlinked
 from storage.keys import FactRow, KnownFact, LinkRow
 
 
+def _one_attempt(method: Callable[..., Any]) -> Callable[..., Any]:
+    """The library's recorder method without its retry decorator.
+
+    The library tries a read ten times on a lost connection, each attempt waiting for the pool
+    up to the connect timeout: while the server was down, an import validating a batch (its
+    reads are outside the writer lock) or a request hung for a minute and more before it could
+    say "database unavailable". The caller reports the failure (503, a one-line message, a
+    worker that waits and tries again), so one attempt is what every interface wants.
+    """
+    unwrapped: Callable[..., Any] = method.__wrapped__  # type: ignore[attr-defined]
+    return unwrapped
+
+
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
     """PostgreSQL recorder that also writes the fact-id keys, org links and the hash chain."""
+
+    select_events = _one_attempt(PostgresApplicationRecorder.select_events)
+    select_notifications = _one_attempt(PostgresApplicationRecorder.select_notifications)
+    max_notification_id = _one_attempt(PostgresApplicationRecorder.max_notification_id)
 
     chain: Chain | None = None
     """Set by the application once its mapper exists (the links hash decrypted content)."""

@@ -19,6 +19,7 @@ from commands.record import record_fact
 from projections.queries import ReadModels
 from storage.packing import unpack
 from storage.sqlite import SQLITE_CACHE_KIB, LedgerSQLitePool
+from tests.conftest import fresh_schema
 from tests.support import admitted
 
 
@@ -111,3 +112,39 @@ def test_events_stored_before_recorded_by_existed_still_decode(tmp_path: Path) -
     finally:
         models.close()
         app.close()
+
+
+def test_a_postgresql_read_or_write_that_loses_its_connection_is_tried_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The library retries these ten times, each attempt waiting for the pool: an import cut off
+    # by a server crash hung for over a minute before saying "database unavailable" (seen in
+    # CI). The ledger's recorder tries once; the caller reports the outage.
+    from eventsourcing.persistence import OperationalError
+
+    with fresh_schema() as url:
+        app = LedgerApplication(url)
+        try:
+            recorder = app.keys
+            attempts: list[str] = []
+
+            def lost(*_: object, **__: object) -> None:
+                attempts.append("connect")
+                raise OperationalError("server closed the connection unexpectedly")
+
+            monkeypatch.setattr(recorder.datastore, "get_connection", lost)
+            monkeypatch.setattr("eventsourcing.utils.sleep", lambda _: None)
+            calls = {
+                "select_events": lambda: recorder.select_events(uuid4()),
+                "select_notifications": lambda: recorder.select_notifications(1, 10),
+                "max_notification_id": recorder.max_notification_id,
+                "select_known_facts": lambda: recorder.select_known_facts(["x"]),
+            }
+            for name, call in calls.items():
+                attempts.clear()
+                with pytest.raises(OperationalError):
+                    call()
+                assert attempts == ["connect"], name
+        finally:
+            monkeypatch.undo()
+            app.close()
