@@ -37,6 +37,7 @@ from projections.reports.quality import quality as quality_of
 from projections.reports.roster import Roster, RosterEntry, roster_page
 from projections.reports.roster import roster as roster_of
 from projections.store import EVERYTHING, OPEN_TIME, Store, knowledge, utc_text
+from projections.tallies import is_tallied, roster_at_year_ends
 from projections.text import search_key
 from storage.event_log import EventLog
 
@@ -306,6 +307,8 @@ class ReadModels:
         day iff it ends after it, so most counts need a single comparison per row.
         """
         days = sorted(days)
+        if moment == EVERYTHING and is_tallied(path) and all(d.endswith("-12-31") for d in days):
+            return self._tallied_counts(path, days, details)
         first, last = days[0], days[-1]
         low, high = _subtree(path)
         counts: list[str] = []
@@ -355,6 +358,16 @@ class ReadModels:
             dict(zip(days, values, strict=False)),
             {day: extra[2 * i] for i, day in enumerate(details)},
             {day: extra[2 * i + 1] for i, day in enumerate(details)},
+        )
+
+    def _tallied_counts(self, path: str, days: list[str], details: tuple[str, ...]) -> RosterCounts:
+        """``roster_counts`` known now on year ends, from the tallies of an org at the top of
+        the tree (``projections.tallies``): a few dozen rows instead of the subtree's spans."""
+        at = roster_at_year_ends(self.store, path, (int(day[:-6]) for day in days))
+        return RosterCounts(
+            {day: at[int(day[:-6])][0] for day in days},
+            {day: at[int(day[:-6])][1] for day in details},
+            {day: at[int(day[:-6])][2] for day in details},
         )
 
     def _scope_counts(self, path: str, day: str, moment: str) -> list[tuple[str, int]]:

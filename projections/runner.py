@@ -39,6 +39,7 @@ from projections.derive import (
 )
 from projections.logrows import LogChanges
 from projections.store import EARLIEST_TIME, OPEN_TIME, TABLES, TRACKED, Store, utc_text
+from projections.tallies import Tallies
 from storage.cache import LRUCache
 from storage.event_log import EventLog
 
@@ -91,6 +92,7 @@ class Changes:
         default_factory=lambda: {t: [] for t in TABLE_OF.values()}
     )
     log: LogChanges = field(default_factory=LogChanges)
+    tallies: Tallies = field(default_factory=Tallies)
 
 
 class ProjectionRunner:
@@ -291,6 +293,7 @@ class ProjectionRunner:
             self.store.executemany(self._inserts[table], rows)
         seal = self.store.seal if self.store.cipher is not None else None
         changes.log.write(self.store.executemany, self.suffix, seal)
+        changes.tallies.write(self.store.executemany, self.suffix)
         self.store.execute(
             "UPDATE rm_tracking SET position = ? WHERE name = ?", (position, self.name)
         )
@@ -332,6 +335,8 @@ class ProjectionRunner:
             for row, since in open_since.items():
                 if since is not None:
                     changes.inserts[table].append((member, row_key(row), *row, since, OPEN_TIME))
+        if versions:
+            _tally(changes.tallies, start, versions[-1][1])
         return versions[-1][1] if versions else start
 
     def _org_change(self, notification: Notification, changes: Changes) -> None:
@@ -429,6 +434,18 @@ class ProjectionRunner:
                 raise LookupError(f"org {org} is not in the read model")
             path = self._paths[org] = str(row[0])
         return path
+
+
+def _tally(tallies: Tallies, before: Derived, after: Derived) -> None:
+    """A member's spans and counted facts that stop or start being known now, in the tallies."""
+    for row in before.spans - after.spans:
+        tallies.add_span(row, -1)
+    for row in after.spans - before.spans:
+        tallies.add_span(row, 1)
+    for row in before.events - after.events:
+        tallies.add_event(row, -1)
+    for row in after.events - before.events:
+        tallies.add_event(row, 1)
 
 
 def path_segment(position: int) -> str:

@@ -93,6 +93,17 @@ TABLES: dict[str, str] = {
         "path_b TEXT, on_day TEXT NOT NULL, recorded_utc TEXT NOT NULL, "
         "recorded_at TEXT NOT NULL, retracted INTEGER NOT NULL, target TEXT"
     ),
+    # The annual report's parts as known now, for the orgs at the top of the tree
+    # (projections.tallies): per org and year, how the roster at the year's end differs from
+    # the year before's, and what the year's counted facts add to each figure.
+    "rm_tally_roster": (
+        "path TEXT NOT NULL, year INTEGER NOT NULL, members BIGINT NOT NULL, "
+        "in_transit BIGINT NOT NULL, with_dossier BIGINT NOT NULL, PRIMARY KEY (path, year)"
+    ),
+    "rm_tally_events": (
+        "path TEXT NOT NULL, year INTEGER NOT NULL, figure TEXT NOT NULL, n BIGINT NOT NULL, "
+        "PRIMARY KEY (path, year, figure)"
+    ),
     # Head counts declared by hand (organization.count_declared), for reconciliation.
     "rm_counts": (
         "org TEXT NOT NULL, fact_id TEXT NOT NULL, on_day TEXT NOT NULL, count INTEGER NOT NULL, "
@@ -165,7 +176,7 @@ TRACKING = (
 TRACKED = "read_models"
 """The read models' row of ``rm_tracking`` (a rebuild's runner tracks its own, suffixed)."""
 
-LAYOUT_VERSION = 9
+LAYOUT_VERSION = 10
 """Bumped whenever the read-model tables change shape. Read models are disposable: a database
 whose tables have another layout gets them dropped and re-derived from the event log."""
 

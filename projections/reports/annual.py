@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from ledger.facts import BADGE_MILESTONES, OCCUPATIONS
 from projections.reports.types import REPORT, KnownAt
-from projections.store import knowledge
+from projections.store import EVERYTHING, knowledge
+from projections.tallies import EVENT_FIGURES, contributions, event_figures, is_tallied
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels, RosterCounts
@@ -80,9 +80,9 @@ def annual(models: ReadModels, org: str, year: int, moment: str, label: str) -> 
     path = models.org_path(org)
     ends = [year_end(y) for y in (year - 2, year - 1, year)]
     counts = models.roster_counts(path, ends, moment, details=(ends[1], ends[2]))
-    groups = _event_groups(models, path, year - 1, year, moment)
-    previous = _year(org, year - 1, label, counts, groups.get(year - 1, []))
-    figures = _year(org, year, label, counts, groups.get(year, []))
+    added = _event_figures(models, path, year - 1, year, moment)
+    previous = _year(org, year - 1, label, counts, added.get(year - 1, {}))
+    figures = _year(org, year, label, counts, added.get(year, {}))
     return AnnualReport.model_construct(**dict(figures), previous_year=previous)
 
 
@@ -111,9 +111,9 @@ def annual_decade(
     first = min(year - span + 1, year - 1)
     ends = [year_end(y) for y in range(first - 1, year + 1)]
     counts = models.roster_counts(path, ends, moment, details=(ends[-2], ends[-1]))
-    groups = _event_groups(models, path, year - 1, year, moment)
-    previous = _year(org, year - 1, label, counts, groups.get(year - 1, []))
-    figures = _year(org, year, label, counts, groups.get(year, []))
+    added = _event_figures(models, path, year - 1, year, moment)
+    previous = _year(org, year - 1, label, counts, added.get(year - 1, {}))
+    figures = _year(org, year, label, counts, added.get(year, {}))
     flows = _flows(models, path, year - span + 1, year, moment)
     return AnnualReport.model_construct(**dict(figures), previous_year=previous), [
         YearFlow(y, counts.members[year_end(y)], *flows.get(y, (0, 0)))
@@ -127,7 +127,13 @@ def _flows(
     """Admissions and exits of each year, counted as ``contributions`` counts them (an
     admission when it placed the member inside the subtree, an exit when the member was inside
     before it), from the index alone: a tenth of the cost of the full grouping over a decade.
-    ``tests/projections/test_dashboard_queries.py`` checks them against the annual reports."""
+    ``tests/projections/test_dashboard_queries.py`` checks them against the annual reports.
+    Known now, a tallied org's are in its tallies."""
+    if moment == EVERYTHING and is_tallied(path):
+        return {
+            y: (added.get("admitted", 0), sum(added.get(name, 0) for name in EXITS))
+            for y, added in event_figures(models.store, path, first, last).items()
+        }
     low, high = models.subtree_of_path(path)
     known, known_params = knowledge(moment)
     exits = ", ".join(f"'member.{name}'" for name in EXITS)
@@ -143,6 +149,23 @@ def _flows(
     for day_year, admitted, n in rows:
         found.setdefault(int(day_year), [0, 0])[0 if admitted else 1] += int(n)
     return {y: (pair[0], pair[1]) for y, pair in found.items()}
+
+
+def _event_figures(
+    models: ReadModels, path: str, first: int, last: int, moment: str
+) -> dict[int, dict[str, int]]:
+    """What the counted facts of each year add to each figure: known now, a tallied org's
+    tallies; otherwise the facts grouped in SQL (one row per kind of contribution), each
+    group counted by ``contributions``."""
+    if moment == EVERYTHING and is_tallied(path):
+        return event_figures(models.store, path, first, last)
+    added: dict[int, dict[str, int]] = {}
+    for year, groups in _event_groups(models, path, first, last, moment).items():
+        counts = added.setdefault(year, {})
+        for kind, before, after, job, years, *sums in groups:
+            for key, amount in contributions(kind, bool(before), bool(after), job, years, *sums):
+                counts[key] = counts.get(key, 0) + amount
+    return added
 
 
 def _event_groups(
@@ -171,75 +194,15 @@ def _event_groups(
     return groups
 
 
-EVENT_FIGURES = (
-    "admitted", "readmitted", "probation_completed", "transferred_in", "transferred_out",
-    "internal_moves", "badges_awarded", "expelled", "removed", "resigned", "died",
-    "admitted_with_dossier",
-    "admitted_by.female", "admitted_by.youth_union", "admitted_by.private_business_owner",
-    "admitted_by.population_policy_violation",
-    *(f"admitted_by.occupation.{job}" for job in OCCUPATIONS),
-    *(f"badges_by_years.{years}" for years in BADGE_MILESTONES),
-)  # fmt: skip
-"""The figures the year's counted facts add to (dotted keys of the report), zeros included."""
-
-
-def contributions(
-    kind: str,
-    inside_before: bool,
-    inside_after: bool,
-    job: str | None,
-    years: int | None,
-    n: int,
-    readmitted: int,
-    female: int,
-    youth: int,
-    owner: int,
-    violation: int,
-    dossier: int,
-) -> list[tuple[str, int]]:
-    """What ``n`` counted facts of one kind add to each figure (dotted keys), for a subtree.
-
-    The one place of the counting rules: ``inside_before`` / ``inside_after`` say whether the
-    member was in the subtree's roster just before / after the fact (before a death, for a
-    posthumous badge); the flags are sums over the ``n`` facts (each 0 or 1 for one fact).
-    """
-    name = kind.split(".", 1)[1]
-    if name == "admitted":
-        if not inside_after:
-            return []
-        return [
-            ("admitted", n),
-            ("readmitted", readmitted),
-            ("admitted_by.female", female),
-            ("admitted_by.youth_union", youth),
-            ("admitted_by.private_business_owner", owner),
-            ("admitted_by.population_policy_violation", violation),
-            (f"admitted_by.occupation.{job}", n),
-            ("admitted_with_dossier", dossier),
-        ]
-    if name == "transferred_in":
-        return [("transferred_in", n)] if inside_after and not inside_before else []
-    if name == "transferred_out":
-        if not inside_before:
-            return []
-        return [("internal_moves" if inside_after else "transferred_out", n)]
-    if not inside_before:
-        return []
-    if name == "badge_awarded":
-        return [("badges_awarded", n), (f"badges_by_years.{years}", n)]
-    return [(name, n)]
-
-
 def _year(
-    org: str, year: int, label: str, counts_at: RosterCounts, groups: list[tuple[Any, ...]]
+    org: str, year: int, label: str, counts_at: RosterCounts, added: dict[str, int]
 ) -> AnnualFigures:
     end = year_end(year)
     at_start = counts_at.members[year_end(year - 1)]
     at_end = counts_at.members[end]
     counts = dict.fromkeys(EVENT_FIGURES, 0)
-    for kind, before, after, job, years, *sums in groups:
-        for key, amount in contributions(kind, bool(before), bool(after), job, years, *sums):
-            counts[key] = counts.get(key, 0) + amount
+    for key, amount in added.items():
+        counts[key] = counts.get(key, 0) + amount
     occupations = _under(counts, "admitted_by.occupation.")
     badges = _under(counts, "badges_by_years.")
     balance = (

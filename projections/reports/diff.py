@@ -6,7 +6,7 @@ figures and their values; the bitemporal rows give the members whose contributio
 A row known at exactly one of the two times is a contribution that changed; a member's
 contribution to a figure is the sum over its rows known then against the sum over its rows
 known now, so the rows a re-derivation closes and reopens unchanged cancel out. The counted
-facts (``rm_events``) are classified by ``annual.contributions``, the annual report's own
+facts (``rm_events``) are classified by ``tallies.contributions``, the annual report's own
 rules; the roster figures come from the roster spans (``rm_spans``) valid on the year ends.
 A figure's facts are the facts of those members (``rm_facts``) recorded after then and by now,
 or retracted by a retraction recorded in that window (listed with ``retracted: true``).
@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
-from projections.reports.annual import AnnualReport, contributions, year_end
+from projections.reports.annual import AnnualReport, year_end
 from projections.reports.types import REPORT, IsoDate, KnownAt
 from projections.store import EVERYTHING, OPEN_TIME, utc_text
+from projections.tallies import contributions
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels

@@ -1,0 +1,278 @@
+"""Year-end tallies: the annual report's figures as known now, kept by the projection for the
+top of the org tree (each root and its children: a city and its committees).
+
+The annual report counts the roster on three year ends and groups the year's counted facts;
+from the rows, that reads every span and fact of the subtree (four times a full scan of the
+roster spans for a whole city). For the orgs whose reports are asked the most, the projection
+keeps the answer's parts instead, as each batch changes what is known now:
+
+- ``rm_tally_roster``: per org and year, how the members on the roster at the year's end (and
+  those in transit, and those with a dossier by then) differ from the year before's. A span
+  valid from F until T adds one from F's year end on and takes it away from T's year end on,
+  so the count at a year end is a sum over the org's years up to it (a few dozen rows).
+- ``rm_tally_events``: per org, year and figure, what the year's counted facts add to the
+  figure, by the annual report's own counting rules (``contributions``, here: the one place
+  of those rules).
+
+The runner diffs each member's rows before and after a batch: a span or fact that stops being
+known now takes its part away, a new one adds it. Reports known at an earlier time, and orgs
+deeper in the tree, are counted from the rows as before; ``tests/projections`` compares both
+with a plain fold of the log, and a rebuild's tallies with the incrementally kept ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from ledger.facts import BADGE_MILESTONES, OCCUPATIONS
+from projections.store import OPEN_DAY, TABLES
+
+if TYPE_CHECKING:
+    from projections.store import Store
+
+TALLY_DEPTH = 2
+"""Orgs this close to their root (1: a root) have tallies: a city and its committees."""
+
+EVENT_FIGURES = (
+    "admitted", "readmitted", "probation_completed", "transferred_in", "transferred_out",
+    "internal_moves", "badges_awarded", "expelled", "removed", "resigned", "died",
+    "admitted_with_dossier",
+    "admitted_by.female", "admitted_by.youth_union", "admitted_by.private_business_owner",
+    "admitted_by.population_policy_violation",
+    *(f"admitted_by.occupation.{job}" for job in OCCUPATIONS),
+    *(f"badges_by_years.{years}" for years in BADGE_MILESTONES),
+)  # fmt: skip
+"""The figures the year's counted facts add to (dotted keys of the report), zeros included."""
+
+
+def contributions(
+    kind: str,
+    inside_before: bool,
+    inside_after: bool,
+    job: str | None,
+    years: int | None,
+    n: int,
+    readmitted: int,
+    female: int,
+    youth: int,
+    owner: int,
+    violation: int,
+    dossier: int,
+) -> list[tuple[str, int]]:
+    """What ``n`` counted facts of one kind add to each figure (dotted keys), for a subtree.
+
+    The one place of the counting rules: ``inside_before`` / ``inside_after`` say whether the
+    member was in the subtree's roster just before / after the fact (before a death, for a
+    posthumous badge); the flags are sums over the ``n`` facts (each 0 or 1 for one fact).
+    """
+    name = kind.split(".", 1)[1]
+    if name == "admitted":
+        if not inside_after:
+            return []
+        return [
+            ("admitted", n),
+            ("readmitted", readmitted),
+            ("admitted_by.female", female),
+            ("admitted_by.youth_union", youth),
+            ("admitted_by.private_business_owner", owner),
+            ("admitted_by.population_policy_violation", violation),
+            (f"admitted_by.occupation.{job}", n),
+            ("admitted_with_dossier", dossier),
+        ]
+    if name == "transferred_in":
+        return [("transferred_in", n)] if inside_after and not inside_before else []
+    if name == "transferred_out":
+        if not inside_before:
+            return []
+        return [("internal_moves" if inside_after else "transferred_out", n)]
+    if not inside_before:
+        return []
+    if name == "badge_awarded":
+        return [("badges_awarded", n), (f"badges_by_years.{years}", n)]
+    return [(name, n)]
+
+
+def is_tallied(path: str) -> bool:
+    """Whether the org at ``path`` has tallies."""
+    return 1 <= path.count("/") - 1 <= TALLY_DEPTH
+
+
+@lru_cache(maxsize=65_536)
+def tallied_paths(scope: str | None) -> tuple[str, ...]:
+    """The tallied orgs whose subtree holds ``scope``: its ancestors (itself included) down to
+    ``TALLY_DEPTH``."""
+    if not scope:
+        return ()
+    parts = scope.strip("/").split("/")[:TALLY_DEPTH]
+    return tuple("/" + "/".join(parts[: depth + 1]) + "/" for depth in range(len(parts)))
+
+
+def _positions(table: str, *names: str) -> tuple[int, ...]:
+    """Where the named columns are in a derived row of ``table`` (its columns without member
+    and row key, nor the knowledge times)."""
+    columns = [c.split()[0] for c in TABLES[table].split(", ")][2:-2]
+    return tuple(columns.index(name) for name in names)
+
+
+_SPAN = _positions("rm_spans", "scope", "status", "dossier_on", "valid_from", "valid_to")
+_EVENT = _positions(
+    "rm_events", "scope_before", "scope_after", "type", "on_day", "occupation", "years",
+    "readmitted", "female", "youth_union", "private_business_owner",
+    "population_policy_violation", "dossier_on",
+)  # fmt: skip
+
+
+def _year(day: str) -> int:
+    return int(day[:-6])
+
+
+@lru_cache(maxsize=65_536)
+def _sides(before: str | None, after: str | None) -> tuple[tuple[str, bool, bool], ...]:
+    """The tallied orgs a fact moving a member from ``before`` to ``after`` concerns, each
+    with whether the member was inside its subtree before and after."""
+    paths = dict.fromkeys((*tallied_paths(before), *tallied_paths(after)))
+    return tuple(
+        (path, bool(before and before.startswith(path)), bool(after and after.startswith(path)))
+        for path in paths
+    )
+
+
+@lru_cache(maxsize=65_536)
+def _one_fact(
+    inside_before: bool,
+    inside_after: bool,
+    kind: str,
+    job: str | None,
+    years: int | None,
+    *flags: int,
+) -> tuple[tuple[str, int], ...]:
+    """``contributions`` of one fact (its flags and whether it has a dossier by the year end)."""
+    return tuple(contributions(kind, inside_before, inside_after, job, years, 1, *flags))
+
+
+@dataclass
+class Tallies:
+    """The changes of one batch to the tallies: summed per scope (and per kind of fact) as the
+    rows come, spread over the tallied orgs when written."""
+
+    spans: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+    """(scope, year) -> changes of members, in transit, with a dossier, from that year end on."""
+    events: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    """(scope before, scope after, year, type, occupation, years, flags..., dossier) -> facts."""
+
+    def add_span(self, row: Sequence[Any], sign: int) -> None:
+        """Count (``sign`` 1) or uncount (-1) a span of the roster known now."""
+        scope, status, dossier_on, valid_from, valid_to = (row[i] for i in _SPAN)
+        first = _year(valid_from)
+        end = None if valid_to == OPEN_DAY else _year(valid_to)
+        if end is not None and end <= first:
+            return  # on no year end's roster
+        transit = sign if status == "in_transit" else 0
+        self._span(scope, first, sign, transit, 0)
+        if end is not None:
+            self._span(scope, end, -sign, -transit, 0)
+        if dossier_on != OPEN_DAY:
+            dossier = max(first, _year(dossier_on))
+            if end is None or dossier < end:
+                self._span(scope, dossier, 0, 0, sign)
+                if end is not None:
+                    self._span(scope, end, 0, 0, -sign)
+
+    def _span(self, scope: str, year: int, members: int, transit: int, dossier: int) -> None:
+        deltas = self.spans.get((scope, year))
+        if deltas is None:
+            self.spans[(scope, year)] = [members, transit, dossier]
+        else:
+            deltas[0] += members
+            deltas[1] += transit
+            deltas[2] += dossier
+
+    def add_event(self, row: Sequence[Any], sign: int) -> None:
+        """Count (``sign`` 1) or uncount (-1) a counted fact known now."""
+        before, after, kind, on_day, job, years, *flags, dossier_on = (row[i] for i in _EVENT)
+        year = on_day[:-6]
+        dossier = dossier_on <= f"{year}-12-31"
+        key = (before, after, int(year), kind, job, years, *flags, dossier)
+        self.events[key] = self.events.get(key, 0) + sign
+
+    def write(
+        self, executemany: Callable[[str, Sequence[Sequence[Any]]], None], suffix: str
+    ) -> None:
+        """Add the batch's changes to the tables (``NAME + suffix``); a row back to zero goes,
+        so the tables do not depend on where batches were cut (a rebuild's equal them)."""
+        by_year: dict[tuple[str, int], list[int]] = {}
+        for (scope, year), deltas in self.spans.items():
+            for path in tallied_paths(scope):
+                total = by_year.setdefault((path, year), [0, 0, 0])
+                for i in range(3):
+                    total[i] += deltas[i]
+        by_figure: dict[tuple[str, int, str], int] = {}
+        for (before, after, year, *kind), n in self.events.items():
+            for path, inside_before, inside_after in _sides(before, after):
+                for figure, amount in _one_fact(inside_before, inside_after, *kind):
+                    at = (path, year, figure)
+                    by_figure[at] = by_figure.get(at, 0) + amount * n
+        roster, events = f"rm_tally_roster{suffix}", f"rm_tally_events{suffix}"
+        changed = [(p, y, *d) for (p, y), d in by_year.items() if any(d)]
+        executemany(
+            f"INSERT INTO {roster} (path, year, members, in_transit, with_dossier) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (path, year) DO UPDATE SET "
+            f"members = {roster}.members + excluded.members, "
+            f"in_transit = {roster}.in_transit + excluded.in_transit, "
+            f"with_dossier = {roster}.with_dossier + excluded.with_dossier",
+            changed,
+        )
+        executemany(
+            f"DELETE FROM {roster} WHERE path = ? AND year = ? "
+            "AND members = 0 AND in_transit = 0 AND with_dossier = 0",
+            # (A year's differences can be negative: any change can bring them back to zero.)
+            [row[:2] for row in changed],
+        )
+        figures = [(*key, n) for key, n in by_figure.items() if n]
+        executemany(
+            f"INSERT INTO {events} (path, year, figure, n) VALUES (?, ?, ?, ?) "
+            f"ON CONFLICT (path, year, figure) DO UPDATE SET n = {events}.n + excluded.n",
+            figures,
+        )
+        executemany(
+            f"DELETE FROM {events} WHERE path = ? AND year = ? AND figure = ? AND n = 0",
+            [row[:3] for row in figures if row[3] < 0],  # (counts: only a fall ends at zero)
+        )
+
+
+def roster_at_year_ends(
+    store: Store, path: str, years: Iterable[int]
+) -> dict[int, tuple[int, int, int]]:
+    """Members, members in transit and members with a dossier on the roster of the subtree at
+    ``path`` (a tallied org) on December 31 of each of ``years``, as known now."""
+    wanted = sorted(set(years))
+    rows = store.fetchall(
+        "SELECT year, members, in_transit, with_dossier FROM rm_tally_roster "
+        "WHERE path = ? AND year <= ? ORDER BY year",
+        (path, wanted[-1]),
+    )
+    found: dict[int, tuple[int, int, int]] = {}
+    totals = [0, 0, 0]
+    index = 0
+    for year in wanted:
+        while index < len(rows) and rows[index][0] <= year:
+            for i in range(3):
+                totals[i] += int(rows[index][i + 1])
+            index += 1
+        found[year] = (totals[0], totals[1], totals[2])
+    return found
+
+
+def event_figures(store: Store, path: str, first: int, last: int) -> dict[int, dict[str, int]]:
+    """What the counted facts of each year from ``first`` to ``last`` add to each figure, for
+    the subtree at ``path`` (a tallied org), as known now; only the figures they add to."""
+    found: dict[int, dict[str, int]] = {}
+    for year, figure, n in store.fetchall(
+        "SELECT year, figure, n FROM rm_tally_events WHERE path = ? AND year >= ? AND year <= ?",
+        (path, first, last),
+    ):
+        found.setdefault(int(year), {})[str(figure)] = int(n)
+    return found
