@@ -27,7 +27,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -291,7 +291,16 @@ def bytes_per_fact(url: str, facts: int) -> float:
     return pages * size / facts
 
 
-QUERIES = ("annual", "quality", "badges", "roster", "roster_page", "orgs", "member")
+QUERIES = (
+    "annual",
+    "annual_from_rows",
+    "quality",
+    "badges",
+    "roster",
+    "roster_page",
+    "orgs",
+    "member",
+)
 """The queries whose growth is measured (the scan is the baseline, not a query)."""
 
 
@@ -311,6 +320,11 @@ def query_times(models: ReadModels) -> tuple[dict[str, float], dict[str, int]]:
 
     def annual() -> Any:
         return models.annual("hp", year=2021, known_at=None, label="")
+
+    def annual_from_rows() -> Any:
+        # Known at a time (now): the same answer, counted from the rows instead of the tallies
+        # (what every report known at an earlier time, or of an org deeper in the tree, does).
+        return models.annual("hp", year=2021, known_at=datetime.now(UTC), label="")
 
     def quality() -> Any:
         return models.quality("hp", as_of=date(2022, 1, 31), known_at=None, label="")
@@ -336,6 +350,7 @@ def query_times(models: ReadModels) -> tuple[dict[str, float], dict[str, int]]:
             lambda: models.store.fetchone("SELECT count(*), max(since) FROM rm_spans")
         ),
         "annual": median_seconds(fresh(annual)),
+        "annual_from_rows": median_seconds(fresh(annual_from_rows)),
         "quality": median_seconds(fresh(quality), repeat=3),
         "badges": median_seconds(fresh(badges), repeat=3),
         "roster": median_seconds(roster, repeat=3),
@@ -345,6 +360,7 @@ def query_times(models: ReadModels) -> tuple[dict[str, float], dict[str, int]]:
     }
     sizes = {
         "annual": 1,
+        "annual_from_rows": 1,
         "quality": max(1, len(quality().findings)),
         "badges": max(1, len(badges().due)),
         "roster": max(1, roster().count),
@@ -409,14 +425,19 @@ def measure_backend(
     rows.append(
         Row("annual report, whole city / count(*) of rm_spans", backend,
             times["annual"] / times["scan"], target, holds,
-            f"annual {times['annual'] * 1000:.0f} ms, scan {times['scan'] * 1000:.0f} ms")
+            f"annual {times['annual'] * 1000:.1f} ms (from the tallies), scan "
+            f"{times['scan'] * 1000:.1f} ms; known at a time (from the rows) "
+            f"{times['annual_from_rows'] / times['scan']:.2f} scans")
     )  # fmt: skip
     for report in ("quality", "badges"):
-        ratio = times[report] / times["annual"]
+        # Against the annual report counted from the rows, as these reports are: the tallied
+        # one reads a few dozen counts kept ahead (docs/benchmarks.md).
+        ratio = times[report] / times["annual_from_rows"]
         target, holds = at_most(ratio, 1.0)
         rows.append(
-            Row(f"{report}, whole city / annual report", backend, ratio, target, holds,
-                f"{report} {times[report] * 1000:.0f} ms")
+            Row(f"{report}, whole city / annual report from the rows", backend, ratio, target,
+                holds, f"{report} {times[report] * 1000:.0f} ms; "
+                f"{times[report] / times['annual']:.0f}x the tallied annual report")
         )  # fmt: skip
     per_fact = bytes_per_fact(url, len(facts))
     raw["bytes_per_fact"] = per_fact

@@ -139,9 +139,10 @@ INDEXES: dict[str, list[str]] = {
     "rm_states": [
         "member, valid_from",
         "member, known_to",
-        # Badges due: the states known now by the day party age starts counting from, with
-        # the badges awarded (a bit per milestone), so due members are found in the index.
-        "known_to, party_from, valid_to, valid_from, badge_mask, member",
+        # Badges due: the states known now (the current ones first: valid_to open) by the day
+        # party age starts counting from, with the badges awarded (a bit per milestone), so
+        # due members are found in the index.
+        "known_to, valid_to, party_from, valid_from, badge_mask, member",
         # The quality report's members away, and on probation: the states of each only.
         "known_to, valid_to, valid_from WHERE away_since IS NOT NULL",
         "known_to, valid_to, valid_from WHERE probation_start IS NOT NULL",

@@ -13,7 +13,7 @@ from typing_extensions import TypedDict
 from ledger.dates import add_years, party_age_years
 from ledger.facts import BADGE_MILESTONES
 from projections.reports.types import REPORT, IsoDate
-from projections.store import OPEN_TIME
+from projections.store import OPEN_DAY, OPEN_TIME
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels
@@ -46,26 +46,37 @@ def badges_due(models: ReadModels, org: str, on: date) -> BadgesDue:
     # A member is due when the highest milestone reached is not among the badges awarded:
     # milestone i is the highest reached when party age started (``party_from``) between
     # ``on`` minus the next milestone's years and ``on`` minus its own. Each bracket with its
-    # bit of ``badge_mask`` unset is a range of the states' index; the brackets are widened by
-    # a day (29 February), and each member found is checked exactly below.
-    brackets: list[str] = []
-    params: list[object] = [OPEN_TIME, day, day]
+    # bit of ``badge_mask`` unset is a range of the states' index (known now, open in valid
+    # time — the current states — then those closed since ``on``, few when ``on`` is recent):
+    # one SELECT per bracket and part, so that each reads its range only (an OR of the
+    # brackets read every state known now). The brackets are widened by a day (29 February),
+    # so a member can be in two: UNION keeps one row; each member found is checked exactly
+    # below.
+    selects: list[str] = []
+    params: list[object] = []
+    roster = (
+        "EXISTS (SELECT 1 FROM rm_spans s WHERE s.member = st.member AND s.known_to = ? "
+        "AND s.valid_to > ? AND s.valid_from <= ? AND s.scope >= ? AND s.scope < ?)"
+    )
     for n, years in enumerate(BADGE_MILESTONES):
-        latest = add_years(on, -years) + timedelta(days=1)
+        bracket = [(add_years(on, -years) + timedelta(days=1)).isoformat()]
         test = "st.party_from <= ?"
-        params.append(latest.isoformat())
         if n + 1 < len(BADGE_MILESTONES):
             test += " AND st.party_from >= ?"
-            params.append((add_years(on, -BADGE_MILESTONES[n + 1]) - timedelta(days=1)).isoformat())
-        brackets.append(f"({test} AND (st.badge_mask & {1 << n}) = 0)")
-    rows = models.store.fetchall(
-        "SELECT st.member, st.first_admission, st.gap_days, st.frozen_on, st.badges "
-        "FROM rm_states st WHERE st.known_to = ? AND st.valid_from <= ? AND st.valid_to > ? "
-        f"AND ({' OR '.join(brackets)}) AND EXISTS (SELECT 1 FROM rm_spans s "
-        "WHERE s.member = st.member AND s.known_to = ? AND s.valid_to > ? AND s.valid_from <= ? "
-        "AND s.scope >= ? AND s.scope < ?) ORDER BY st.member",
-        (*params, OPEN_TIME, day, day, low, high),
-    )
+            bracket.append(
+                (add_years(on, -BADGE_MILESTONES[n + 1]) - timedelta(days=1)).isoformat()
+            )
+        for valid, valid_params in (
+            ("st.valid_to = ?", [OPEN_DAY]),
+            ("st.valid_to > ? AND st.valid_to < ?", [day, OPEN_DAY]),
+        ):
+            selects.append(
+                "SELECT st.member, st.first_admission, st.gap_days, st.frozen_on, st.badges "
+                f"FROM rm_states st WHERE st.known_to = ? AND {valid} AND {test} "
+                f"AND st.valid_from <= ? AND (st.badge_mask & {1 << n}) = 0 AND {roster}"
+            )
+            params += [OPEN_TIME, *valid_params, *bracket, day, OPEN_TIME, day, day, low, high]
+    rows = models.store.fetchall(f"{' UNION '.join(selects)} ORDER BY 1", params)
     due: list[BadgeDue] = []
     for member, first, gap, frozen, badges in rows:
         if first is None:
