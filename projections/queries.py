@@ -37,7 +37,7 @@ from projections.reports.quality import quality as quality_of
 from projections.reports.roster import Roster, RosterEntry, roster_page
 from projections.reports.roster import roster as roster_of
 from projections.store import EVERYTHING, OPEN_TIME, Store, knowledge, utc_text
-from projections.tallies import is_tallied, roster_at_year_ends
+from projections.tallies import is_tallied, members_at_year_end, roster_at_year_ends
 from projections.text import search_key
 from storage.event_log import EventLog
 
@@ -399,7 +399,11 @@ class ReadModels:
         self, path: str, paths: Iterable[str], day: str, moment: str
     ) -> dict[str, int]:
         """The roster count on ``day`` of the subtree at each of ``paths`` (all within the
-        subtree at ``path``): the same pass as ``counts_by_path``, summed only for those."""
+        subtree at ``path``): the same pass as ``counts_by_path``, summed only for those.
+        Known now on a year end, orgs at the top of the tree are counted from their tallies."""
+        paths = list(paths)
+        if moment == EVERYTHING and day.endswith("-12-31") and all(map(is_tallied, paths)):
+            return members_at_year_end(self.store, paths, int(day[:-6]))
         rows = self._scope_counts(path, day, moment)
         scopes = [scope for scope, _ in rows]
         totals = [0, *itertools.accumulate(count for _, count in rows)]

@@ -266,6 +266,20 @@ def roster_at_year_ends(
     return found
 
 
+def members_at_year_end(store: Store, paths: Sequence[str], year: int) -> dict[str, int]:
+    """Members on the roster of the subtree at each of ``paths`` (tallied orgs) on December 31
+    of ``year``, as known now."""
+    found = dict.fromkeys(paths, 0)
+    if paths:
+        rows = store.fetchall(
+            "SELECT path, sum(members) FROM rm_tally_roster "
+            f"WHERE path IN ({', '.join('?' * len(paths))}) AND year <= ? GROUP BY path",
+            (*paths, year),
+        )
+        found.update((str(path), int(n)) for path, n in rows)
+    return found
+
+
 def event_figures(store: Store, path: str, first: int, last: int) -> dict[int, dict[str, int]]:
     """What the counted facts of each year from ``first`` to ``last`` add to each figure, for
     the subtree at ``path`` (a tallied org), as known now; only the figures they add to."""
