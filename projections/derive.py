@@ -335,9 +335,15 @@ def _state_columns(state: MemberState) -> Row:
     )
 
 
+_MILESTONE_BITS = {years: 1 << n for n, years in enumerate(BADGE_MILESTONES)}
+
+
 def badge_mask(badges: Iterable[int]) -> int:
     """The milestones awarded as bits: bit i for ``BADGE_MILESTONES[i]``."""
-    return sum(1 << n for n, years in enumerate(BADGE_MILESTONES) if years in set(badges))
+    mask = 0
+    for years in badges:
+        mask |= _MILESTONE_BITS.get(years, 0)
+    return mask
 
 
 def _fact_rows(facts: Sequence[Fact], placed: Sequence[_Placed]) -> list[Row]:
