@@ -194,7 +194,7 @@ class Tallies:
         """Count (``sign`` 1) or uncount (-1) a counted fact known now."""
         before, after, kind, on_day, job, years, *flags, dossier_on = (row[i] for i in _EVENT)
         year = on_day[:-6]
-        dossier = dossier_on <= f"{year}-12-31"
+        dossier = int(dossier_on <= f"{year}-12-31")
         key = (before, after, int(year), kind, job, years, *flags, dossier)
         self.events[key] = self.events.get(key, 0) + sign
 
