@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from benchmarks.suite import median_seconds, opened
+from benchmarks.suite import afresh, median_seconds, opened
 
 
 def main() -> None:
@@ -29,13 +29,7 @@ def main() -> None:
     with opened(args.db) as (_, models):
         models.fresh()
         models.store.analyze()
-
-        def fresh(run: Callable[[], Any]) -> Callable[[], Any]:
-            def again() -> Any:
-                models._answers.clear()  # measure the queries, not the kept answer
-                return run()
-
-            return again
+        fresh = afresh(models)
 
         def annual(org: str, known_at: datetime | None) -> Callable[[], Any]:
             return fresh(lambda: models.annual(org, year=args.year, known_at=known_at, label=""))

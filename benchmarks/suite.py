@@ -304,19 +304,27 @@ QUERIES = (
 """The queries whose growth is measured (the scan is the baseline, not a query)."""
 
 
+def afresh(models: ReadModels) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Wraps a query so that each call computes it again: the answers the read models keep
+    between calls are dropped first (measure the queries, not the kept answer)."""
+
+    def fresh(run: Callable[[], Any]) -> Callable[[], Any]:
+        def again() -> Any:
+            models._answers.clear()
+            return run()
+
+        return again
+
+    return fresh
+
+
 def query_times(models: ReadModels) -> tuple[dict[str, float], dict[str, int]]:
     """The reports of the whole city, each computed afresh (answers kept by the read models
     between calls are dropped before each call), and the size of each answer (rows listed:
     members of the roster, findings, members due; 1 for a report of fixed size)."""
     models.fresh()
     models.store.analyze()
-
-    def fresh(run: Callable[[], Any]) -> Callable[[], Any]:
-        def again() -> Any:
-            models._answers.clear()  # measure the queries, not the kept answer
-            return run()
-
-        return again
+    fresh = afresh(models)
 
     def annual() -> Any:
         return models.annual("hp", year=2021, known_at=None, label="")
