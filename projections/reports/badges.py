@@ -49,34 +49,38 @@ def badges_due(models: ReadModels, org: str, on: date) -> BadgesDue:
     # bit of ``badge_mask`` unset is a range of the states' index (known now, open in valid
     # time — the current states — then those closed since ``on``, few when ``on`` is recent):
     # one SELECT per bracket and part, so that each reads its range only (an OR of the
-    # brackets read every state known now). The brackets are widened by a day (29 February),
-    # so a member can be in two: UNION keeps one row; each member found is checked exactly
-    # below.
+    # brackets read every state known now), and of the index's columns only, so that the
+    # bit is tested in the index (PostgreSQL read a heap page per state of the bracket
+    # otherwise). The brackets are widened by a day (29 February), so a state can be in two:
+    # UNION keeps one. The few states found are then read whole, and each member checked
+    # exactly below.
     selects: list[str] = []
     params: list[object] = []
-    roster = (
-        "EXISTS (SELECT 1 FROM rm_spans s WHERE s.member = st.member AND s.known_to = ? "
-        "AND s.valid_to > ? AND s.valid_from <= ? AND s.scope >= ? AND s.scope < ?)"
-    )
     for n, years in enumerate(BADGE_MILESTONES):
         bracket = [(add_years(on, -years) + timedelta(days=1)).isoformat()]
-        test = "st.party_from <= ?"
+        test = "party_from <= ?"
         if n + 1 < len(BADGE_MILESTONES):
-            test += " AND st.party_from >= ?"
+            test += " AND party_from >= ?"
             bracket.append(
                 (add_years(on, -BADGE_MILESTONES[n + 1]) - timedelta(days=1)).isoformat()
             )
         for valid, valid_params in (
-            ("st.valid_to = ?", [OPEN_DAY]),
-            ("st.valid_to > ? AND st.valid_to < ?", [day, OPEN_DAY]),
+            ("valid_to = ?", [OPEN_DAY]),
+            ("valid_to > ? AND valid_to < ?", [day, OPEN_DAY]),
         ):
             selects.append(
-                "SELECT st.member, st.first_admission, st.gap_days, st.frozen_on, st.badges "
-                f"FROM rm_states st WHERE st.known_to = ? AND {valid} AND {test} "
-                f"AND st.valid_from <= ? AND (st.badge_mask & {1 << n}) = 0 AND {roster}"
+                f"SELECT member, valid_from FROM rm_states WHERE known_to = ? AND {valid} "
+                f"AND {test} AND valid_from <= ? AND (badge_mask & {1 << n}) = 0"
             )
-            params += [OPEN_TIME, *valid_params, *bracket, day, OPEN_TIME, day, day, low, high]
-    rows = models.store.fetchall(f"{' UNION '.join(selects)} ORDER BY 1", params)
+            params += [OPEN_TIME, *valid_params, *bracket, day]
+    rows = models.store.fetchall(
+        "SELECT st.member, st.first_admission, st.gap_days, st.frozen_on, st.badges "
+        f"FROM ({' UNION '.join(selects)}) c JOIN rm_states st ON st.member = c.member "
+        "AND st.valid_from = c.valid_from AND st.known_to = ? WHERE EXISTS (SELECT 1 "
+        "FROM rm_spans s WHERE s.member = st.member AND s.known_to = ? AND s.valid_to > ? "
+        "AND s.valid_from <= ? AND s.scope >= ? AND s.scope < ?) ORDER BY st.member",
+        (*params, OPEN_TIME, OPEN_TIME, day, day, low, high),
+    )
     due: list[BadgeDue] = []
     for member, first, gap, frozen, badges in rows:
         if first is None:
