@@ -37,7 +37,7 @@ from projections.reports.quality import quality as quality_of
 from projections.reports.roster import Roster, RosterEntry, roster_page
 from projections.reports.roster import roster as roster_of
 from projections.store import EVERYTHING, OPEN_TIME, Store, knowledge, utc_text
-from projections.tallies import is_tallied, members_at_year_end, roster_at_year_ends
+from projections.tallies import answers, members_at_year_end, roster_at_year_ends, year_ending
 from projections.text import search_key
 from storage.event_log import EventLog
 
@@ -307,8 +307,15 @@ class ReadModels:
         day iff it ends after it, so most counts need a single comparison per row.
         """
         days = sorted(days)
-        if moment == EVERYTHING and is_tallied(path) and all(d.endswith("-12-31") for d in days):
-            return self._tallied_counts(path, days, details)
+        ends = {day: year_ending(day) for day in days}
+        if answers(path, moment) and None not in ends.values():
+            # Known now on year ends, an org at the top of the tree: from its tallies.
+            at = roster_at_year_ends(self.store, path, [y for y in ends.values() if y is not None])
+            return RosterCounts(
+                {day: at[year][0] for day, year in ends.items() if year is not None},
+                {day: at[year][1] for day in details if (year := ends[day]) is not None},
+                {day: at[year][2] for day in details if (year := ends[day]) is not None},
+            )
         first, last = days[0], days[-1]
         low, high = _subtree(path)
         counts: list[str] = []
@@ -360,16 +367,6 @@ class ReadModels:
             {day: extra[2 * i + 1] for i, day in enumerate(details)},
         )
 
-    def _tallied_counts(self, path: str, days: list[str], details: tuple[str, ...]) -> RosterCounts:
-        """``roster_counts`` known now on year ends, from the tallies of an org at the top of
-        the tree (``projections.tallies``): a few dozen rows instead of the subtree's spans."""
-        at = roster_at_year_ends(self.store, path, (int(day[:-6]) for day in days))
-        return RosterCounts(
-            {day: at[int(day[:-6])][0] for day in days},
-            {day: at[int(day[:-6])][1] for day in details},
-            {day: at[int(day[:-6])][2] for day in details},
-        )
-
     def _scope_counts(self, path: str, day: str, moment: str) -> list[tuple[str, int]]:
         """The roster on ``day`` of the subtree at ``path`` (``/``: every tree), counted per
         scope, sorted by scope: one pass over the roster."""
@@ -402,8 +399,9 @@ class ReadModels:
         subtree at ``path``): the same pass as ``counts_by_path``, summed only for those.
         Known now on a year end, orgs at the top of the tree are counted from their tallies."""
         paths = list(paths)
-        if moment == EVERYTHING and day.endswith("-12-31") and all(map(is_tallied, paths)):
-            return members_at_year_end(self.store, paths, int(day[:-6]))
+        year = year_ending(day)
+        if year is not None and all(answers(p, moment) for p in paths):
+            return members_at_year_end(self.store, paths, year)
         rows = self._scope_counts(path, day, moment)
         scopes = [scope for scope, _ in rows]
         totals = [0, *itertools.accumulate(count for _, count in rows)]

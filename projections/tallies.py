@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ledger.facts import BADGE_MILESTONES, OCCUPATIONS
-from projections.store import OPEN_DAY, TABLES
+from projections.store import EVERYTHING, OPEN_DAY, TABLES
 
 if TYPE_CHECKING:
     from projections.store import Store
@@ -98,6 +98,17 @@ def contributions(
 def is_tallied(path: str) -> bool:
     """Whether the org at ``path`` has tallies."""
     return 1 <= path.count("/") - 1 <= TALLY_DEPTH
+
+
+def answers(path: str, moment: str) -> bool:
+    """Whether the tallies answer a question about the subtree at ``path`` known at
+    ``moment``: known now, about an org at the top of the tree."""
+    return moment == EVERYTHING and is_tallied(path)
+
+
+def year_ending(day: str) -> int | None:
+    """The year whose December 31 ``day`` is (ISO text), or None for any other day."""
+    return _year(day) if day.endswith("-12-31") else None
 
 
 @lru_cache(maxsize=65_536)

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from projections.reports.types import REPORT, KnownAt
-from projections.store import EVERYTHING, knowledge
-from projections.tallies import EVENT_FIGURES, contributions, event_figures, is_tallied
+from projections.store import knowledge
+from projections.tallies import EVENT_FIGURES, answers, contributions, event_figures
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels, RosterCounts
@@ -129,7 +129,7 @@ def _flows(
     before it), from the index alone: a tenth of the cost of the full grouping over a decade.
     ``tests/projections/test_dashboard_queries.py`` checks them against the annual reports.
     Known now, a tallied org's are in its tallies."""
-    if moment == EVERYTHING and is_tallied(path):
+    if answers(path, moment):
         return {
             y: (added.get("admitted", 0), sum(added.get(name, 0) for name in EXITS))
             for y, added in event_figures(models.store, path, first, last).items()
@@ -157,7 +157,7 @@ def _event_figures(
     """What the counted facts of each year add to each figure: known now, a tallied org's
     tallies; otherwise the facts grouped in SQL (one row per kind of contribution), each
     group counted by ``contributions``."""
-    if moment == EVERYTHING and is_tallied(path):
+    if answers(path, moment):
         return event_figures(models.store, path, first, last)
     added: dict[int, dict[str, int]] = {}
     for year, groups in _event_groups(models, path, first, last, moment).items():
