@@ -37,7 +37,7 @@ from projections.reports.quality import quality as quality_of
 from projections.reports.roster import Roster, RosterEntry, roster_page
 from projections.reports.roster import roster as roster_of
 from projections.store import EVERYTHING, OPEN_TIME, Store, knowledge, utc_text
-from projections.tallies import answers, members_at_year_end, roster_at_year_ends, year_ending
+from projections.tallies import is_tallied, members_at_year_end, roster_at_year_ends, year_ending
 from projections.text import search_key
 from storage.event_log import EventLog
 
@@ -308,9 +308,11 @@ class ReadModels:
         """
         days = sorted(days)
         ends = {day: year_ending(day) for day in days}
-        if answers(path, moment) and None not in ends.values():
-            # Known now on year ends, an org at the top of the tree: from its tallies.
-            at = roster_at_year_ends(self.store, path, [y for y in ends.values() if y is not None])
+        if is_tallied(path) and None not in ends.values():
+            # On year ends, an org at the top of the tree: from its tallies.
+            at = roster_at_year_ends(
+                self.store, path, [y for y in ends.values() if y is not None], moment
+            )
             return RosterCounts(
                 {day: at[year][0] for day, year in ends.items() if year is not None},
                 {day: at[year][1] for day in details if (year := ends[day]) is not None},
@@ -397,11 +399,11 @@ class ReadModels:
     ) -> dict[str, int]:
         """The roster count on ``day`` of the subtree at each of ``paths`` (all within the
         subtree at ``path``): the same pass as ``counts_by_path``, summed only for those.
-        Known now on a year end, orgs at the top of the tree are counted from their tallies."""
+        On a year end, orgs at the top of the tree are counted from their tallies."""
         paths = list(paths)
         year = year_ending(day)
-        if year is not None and all(answers(p, moment) for p in paths):
-            return members_at_year_end(self.store, paths, year)
+        if year is not None and all(is_tallied(p) for p in paths):
+            return members_at_year_end(self.store, paths, year, moment)
         rows = self._scope_counts(path, day, moment)
         scopes = [scope for scope, _ in rows]
         totals = [0, *itertools.accumulate(count for _, count in rows)]
@@ -426,12 +428,8 @@ class ReadModels:
         equalities and short ranges of known_to (``roster_counts``). A subtree, or an earlier
         knowledge time as one range: the index that starts with scope.
         """
-        if self.store.is_postgres:
-            return ""
         whole = self.whole_tree(path) and (moment == EVERYTHING or split)
-        # Looked up each time: a rebuild in any process renames the indexes.
-        name = self.store.index_on("rm_spans", "known_to, valid_to" if whole else "scope")
-        return f" INDEXED BY {name}" if name else ""
+        return self.store.indexed_by("rm_spans", "known_to, valid_to" if whole else "scope")
 
     def unreadable(self, member: str, *, known_at: datetime | None) -> tuple[str, str] | None:
         """The fact and reason that quarantine ``member`` as known at ``known_at``, if any."""

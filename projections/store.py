@@ -123,6 +123,10 @@ INDEXES: dict[str, list[str]] = {
         # those still valid on the date are few.
         "known_to, valid_to, valid_from, scope, known_from, status, dossier_on",
         "member, known_to",
+        # What changed between two knowledge times (``known_at_one``): the rows closed after
+        # the earlier one, and those opened after it and still open, each a range that starts
+        # here; covering for the year-end tallies rewound to a time and the auditor's diff.
+        "known_to, known_from, valid_to, valid_from, scope, status, dossier_on, member",
         # The quality report: members in transit, without a dossier by a day.
         # (The same leading columns as the index above, over far fewer rows: SQLite's planner
         # then prefers them.)
@@ -177,7 +181,7 @@ TRACKING = (
 TRACKED = "read_models"
 """The read models' row of ``rm_tracking`` (a rebuild's runner tracks its own, suffixed)."""
 
-LAYOUT_VERSION = 10
+LAYOUT_VERSION = 11
 """Bumped whenever the read-model tables change shape. Read models are disposable: a database
 whose tables have another layout gets them dropped and re-derived from the event log."""
 
@@ -196,6 +200,35 @@ def knowledge(moment: str, table: str = "") -> tuple[str, tuple[str, ...]]:
     if moment == EVERYTHING:
         return f"{prefix}known_to = ?", (OPEN_TIME,)
     return f"{prefix}known_from <= ? AND {prefix}known_to > ?", (moment, moment)
+
+
+def known_at_one(then: str, now: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The SQL conditions whose rows, together, are those known at exactly one of two
+    knowledge times (``EVERYTHING`` is the latest): what changed between them.
+
+    Each condition is a range of an index that starts with ``(known_to, known_from)``: the
+    rows known at the earlier time that were closed by the later one, and the rows opened
+    after the earlier time that are known at the later one (those still open first). When the
+    earlier time is recent, these are few.
+    """
+    if then == now:
+        return []
+    early, late = (
+        (now, then) if then == EVERYTHING or (now != EVERYTHING and now < then) else (then, now)
+    )
+    if late == EVERYTHING:
+        return [
+            ("known_to > ? AND known_to < ? AND known_from <= ?", (early, OPEN_TIME, early)),
+            ("known_to = ? AND known_from > ?", (OPEN_TIME, early)),
+        ]
+    return [
+        ("known_to > ? AND known_to <= ? AND known_from <= ?", (early, late, early)),
+        ("known_to = ? AND known_from > ? AND known_from <= ?", (OPEN_TIME, early, late)),
+        (
+            "known_to > ? AND known_to < ? AND known_from > ? AND known_from <= ?",
+            (late, OPEN_TIME, early, late),
+        ),
+    ]
 
 
 EARLIEST_TIME = "00010101000000"
@@ -388,6 +421,15 @@ class Store:
             (table, f"%({leading},%"),
         )
         return str(row[0]) if row else None
+
+    def indexed_by(self, table: str, leading: str) -> str:
+        """SQLite's clause choosing the index of ``table`` that starts with ``leading`` (empty
+        on PostgreSQL, whose planner has statistics, or when there is no such index). Looked
+        up each time: a rebuild in any process renames the indexes."""
+        if self.is_postgres:
+            return ""
+        name = self.index_on(table, leading)
+        return f" INDEXED BY {name}" if name else ""
 
     def analyze(self) -> None:
         """Refresh the planner's statistics after a large change.

@@ -15,9 +15,10 @@ keeps the answer's parts instead, as each batch changes what is known now:
   of those rules).
 
 The runner diffs each member's rows before and after a batch: a span or fact that stops being
-known now takes its part away, a new one adds it. Reports known at an earlier time, and orgs
-deeper in the tree, are counted from the rows as before; ``tests/projections`` compares both
-with a plain fold of the log, and a rebuild's tallies with the incrementally kept ones.
+known now takes its part away, a new one adds it. Known at an earlier time, the tallies are
+rewound by the rows whose knowledge changed since (``_rewound_spans``, ``_rewound_events``).
+Orgs deeper in the tree are counted from the rows; ``tests/projections`` compares both with a
+plain fold of the log, and a rebuild's tallies with the incrementally kept ones.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ledger.facts import BADGE_MILESTONES, OCCUPATIONS
-from projections.store import EVERYTHING, OPEN_DAY, TABLES
+from projections.store import EVERYTHING, OPEN_DAY, OPEN_TIME, TABLES, known_at_one
 
 if TYPE_CHECKING:
     from projections.store import Store
@@ -100,12 +101,6 @@ def is_tallied(path: str) -> bool:
     return 1 <= path.count("/") - 1 <= TALLY_DEPTH
 
 
-def answers(path: str, moment: str) -> bool:
-    """Whether the tallies answer a question about the subtree at ``path`` known at
-    ``moment``: known now, about an org at the top of the tree."""
-    return moment == EVERYTHING and is_tallied(path)
-
-
 def year_ending(day: str) -> int | None:
     """The year whose December 31 ``day`` is (ISO text), or None for any other day."""
     return _year(day) if day.endswith("-12-31") else None
@@ -128,12 +123,16 @@ def _positions(table: str, *names: str) -> tuple[int, ...]:
     return tuple(columns.index(name) for name in names)
 
 
-_SPAN = _positions("rm_spans", "scope", "status", "dossier_on", "valid_from", "valid_to")
-_EVENT = _positions(
-    "rm_events", "scope_before", "scope_after", "type", "on_day", "occupation", "years",
-    "readmitted", "female", "youth_union", "private_business_owner",
-    "population_policy_violation", "dossier_on",
+SPAN_COLUMNS = ("scope", "status", "dossier_on", "valid_from", "valid_to")
+"""What the tallies read of a roster span (``Tallies.span``)."""
+EVENT_COLUMNS = (
+    "scope_before", "scope_after", "type", "on_day", "occupation", "years", "readmitted",
+    "female", "youth_union", "private_business_owner", "population_policy_violation",
+    "dossier_on",
 )  # fmt: skip
+"""What the tallies read of a counted fact (``Tallies.event``)."""
+_SPAN = _positions("rm_spans", *SPAN_COLUMNS)
+_EVENT = _positions("rm_events", *EVENT_COLUMNS)
 
 
 def _year(day: str) -> int:
@@ -175,8 +174,12 @@ class Tallies:
     """(scope before, scope after, year, type, occupation, years, flags..., dossier) -> facts."""
 
     def add_span(self, row: Sequence[Any], sign: int) -> None:
-        """Count (``sign`` 1) or uncount (-1) a span of the roster known now."""
-        scope, status, dossier_on, valid_from, valid_to = (row[i] for i in _SPAN)
+        """Count (``sign`` 1) or uncount (-1) a span of the roster known now (a derived row)."""
+        self.span([row[i] for i in _SPAN], sign)
+
+    def span(self, values: Sequence[Any], sign: int) -> None:
+        """Count (``sign`` 1) or uncount (-1) a span of the roster (``SPAN_COLUMNS``)."""
+        scope, status, dossier_on, valid_from, valid_to = values
         first = _year(valid_from)
         end = None if valid_to == OPEN_DAY else _year(valid_to)
         if end is not None and end <= first:
@@ -202,30 +205,47 @@ class Tallies:
             deltas[2] += dossier
 
     def add_event(self, row: Sequence[Any], sign: int) -> None:
-        """Count (``sign`` 1) or uncount (-1) a counted fact known now."""
-        before, after, kind, on_day, job, years, *flags, dossier_on = (row[i] for i in _EVENT)
+        """Count (``sign`` 1) or uncount (-1) a counted fact known now (a derived row)."""
+        self.event([row[i] for i in _EVENT], sign)
+
+    def event(self, values: Sequence[Any], sign: int) -> None:
+        """Count (``sign`` 1) or uncount (-1) a counted fact (``EVENT_COLUMNS``)."""
+        before, after, kind, on_day, *details, dossier_on = values  # details: job, years, flags
         year = on_day[:-6]
         dossier = int(dossier_on <= f"{year}-12-31")
-        key = (before, after, int(year), kind, job, years, *flags, dossier)
+        key = (before, after, int(year), kind, *details, dossier)
         self.events[key] = self.events.get(key, 0) + sign
 
-    def write(
-        self, executemany: Callable[[str, Sequence[Sequence[Any]]], None], suffix: str
-    ) -> None:
-        """Add the batch's changes to the tables (``NAME + suffix``); a row back to zero goes,
-        so the tables do not depend on where batches were cut (a rebuild's equal them)."""
+    def totals(
+        self, paths: Iterable[str] | None = None
+    ) -> tuple[dict[tuple[str, int], list[int]], dict[tuple[str, int, str], int]]:
+        """The changes spread over the tallied orgs (only ``paths``, when given): per org and
+        year, of members, in transit and with a dossier; per org, year and figure."""
+        wanted = None if paths is None else set(paths)
         by_year: dict[tuple[str, int], list[int]] = {}
         for (scope, year), deltas in self.spans.items():
             for path in tallied_paths(scope):
+                if wanted is not None and path not in wanted:
+                    continue
                 total = by_year.setdefault((path, year), [0, 0, 0])
                 for i in range(3):
                     total[i] += deltas[i]
         by_figure: dict[tuple[str, int, str], int] = {}
         for (before, after, year, *kind), n in self.events.items():
             for path, inside_before, inside_after in _sides(before, after):
+                if wanted is not None and path not in wanted:
+                    continue
                 for figure, amount in _one_fact(inside_before, inside_after, *kind):
                     at = (path, year, figure)
                     by_figure[at] = by_figure.get(at, 0) + amount * n
+        return by_year, by_figure
+
+    def write(
+        self, executemany: Callable[[str, Sequence[Sequence[Any]]], None], suffix: str
+    ) -> None:
+        """Add the batch's changes to the tables (``NAME + suffix``); a row back to zero goes,
+        so the tables do not depend on where batches were cut (a rebuild's equal them)."""
+        by_year, by_figure = self.totals()
         roster, events = f"rm_tally_roster{suffix}", f"rm_tally_events{suffix}"
         changed = [(p, y, *d) for (p, y), d in by_year.items() if any(d)]
         executemany(
@@ -255,31 +275,42 @@ class Tallies:
 
 
 def roster_at_year_ends(
-    store: Store, path: str, years: Iterable[int]
+    store: Store, path: str, years: Iterable[int], moment: str = EVERYTHING
 ) -> dict[int, tuple[int, int, int]]:
     """Members, members in transit and members with a dossier on the roster of the subtree at
-    ``path`` (a tallied org) on December 31 of each of ``years``, as known now."""
+    ``path`` (a tallied org) on December 31 of each of ``years``, as known at ``moment``."""
     wanted = sorted(set(years))
-    rows = store.fetchall(
+    changes: dict[int, list[int]] = {}
+    for year, *counts in store.fetchall(
         "SELECT year, members, in_transit, with_dossier FROM rm_tally_roster "
-        "WHERE path = ? AND year <= ? ORDER BY year",
+        "WHERE path = ? AND year <= ?",
         (path, wanted[-1]),
-    )
+    ):
+        changes[int(year)] = [int(n) for n in counts]
+    if moment != EVERYTHING:
+        by_year, _ = _rewound_spans(store, moment, wanted[0], wanted[-1], [path]).totals([path])
+        for (_, year), deltas in by_year.items():
+            total = changes.setdefault(year, [0, 0, 0])
+            for i in range(3):
+                total[i] += deltas[i]
     found: dict[int, tuple[int, int, int]] = {}
     totals = [0, 0, 0]
+    ordered = sorted(changes.items())
     index = 0
     for year in wanted:
-        while index < len(rows) and rows[index][0] <= year:
+        while index < len(ordered) and ordered[index][0] <= year:
             for i in range(3):
-                totals[i] += int(rows[index][i + 1])
+                totals[i] += ordered[index][1][i]
             index += 1
         found[year] = (totals[0], totals[1], totals[2])
     return found
 
 
-def members_at_year_end(store: Store, paths: Sequence[str], year: int) -> dict[str, int]:
+def members_at_year_end(
+    store: Store, paths: Sequence[str], year: int, moment: str = EVERYTHING
+) -> dict[str, int]:
     """Members on the roster of the subtree at each of ``paths`` (tallied orgs) on December 31
-    of ``year``, as known now."""
+    of ``year``, as known at ``moment``."""
     found = dict.fromkeys(paths, 0)
     if paths:
         rows = store.fetchall(
@@ -288,16 +319,77 @@ def members_at_year_end(store: Store, paths: Sequence[str], year: int) -> dict[s
             (*paths, year),
         )
         found.update((str(path), int(n)) for path, n in rows)
+        if moment != EVERYTHING:
+            by_year, _ = _rewound_spans(store, moment, year, year, paths).totals(paths)
+            for (path, changed), deltas in by_year.items():
+                if changed <= year:
+                    found[path] += deltas[0]
     return found
 
 
-def event_figures(store: Store, path: str, first: int, last: int) -> dict[int, dict[str, int]]:
+def event_figures(
+    store: Store, path: str, first: int, last: int, moment: str = EVERYTHING
+) -> dict[int, dict[str, int]]:
     """What the counted facts of each year from ``first`` to ``last`` add to each figure, for
-    the subtree at ``path`` (a tallied org), as known now; only the figures they add to."""
+    the subtree at ``path`` (a tallied org), as known at ``moment``; only the figures they add
+    to (a figure rewound to zero may be listed with 0)."""
     found: dict[int, dict[str, int]] = {}
     for year, figure, n in store.fetchall(
         "SELECT year, figure, n FROM rm_tally_events WHERE path = ? AND year >= ? AND year <= ?",
         (path, first, last),
     ):
         found.setdefault(int(year), {})[str(figure)] = int(n)
+    if moment != EVERYTHING:
+        _, by_figure = _rewound_events(store, moment, first, last, path).totals([path])
+        for (_, year, figure), n in by_figure.items():
+            added = found.setdefault(year, {})
+            added[figure] = added.get(figure, 0) + n
     return found
+
+
+# Known at an earlier time T, the tallies are rewound: the rows known at T but not now are
+# counted back in, those known now but not at T taken out, by the same ``Tallies`` that keeps
+# them. Those rows are the ones changed since T, a few ranges of the index that starts with
+# (known_to, known_from): few when T is recent, as an auditor's question usually is.
+
+
+def _within(paths: Sequence[str]) -> tuple[str, str]:
+    """Bounds of the scopes in the subtrees at ``paths`` (and in any between them)."""
+    return min(paths), max(paths)[:-1] + chr(ord("/") + 1)
+
+
+def _rewound_spans(
+    store: Store, moment: str, first: int, last: int, paths: Sequence[str]
+) -> Tallies:
+    """The roster spans in the subtrees at ``paths`` on some year end from ``first`` to
+    ``last`` whose knowledge changed since ``moment``, counted as they take the tallies back
+    to ``moment``."""
+    tallies = Tallies()
+    columns = ", ".join(SPAN_COLUMNS)
+    hint = store.indexed_by("rm_spans", "known_to, known_from")
+    for condition, params in known_at_one(moment, EVERYTHING):
+        for *row, known_to in store.fetchall(
+            f"SELECT {columns}, known_to FROM rm_spans{hint} WHERE {condition} "
+            "AND valid_to > ? AND valid_from <= ? AND scope >= ? AND scope < ?",
+            (*params, f"{first:04d}-12-31", f"{last:04d}-12-31", *_within(paths)),
+        ):
+            tallies.span(row, -1 if known_to == OPEN_TIME else 1)
+    return tallies
+
+
+def _rewound_events(store: Store, moment: str, first: int, last: int, path: str) -> Tallies:
+    """The counted facts of the years from ``first`` to ``last`` in or out of the subtree at
+    ``path`` whose knowledge changed since ``moment``, counted as they take the tallies back
+    to ``moment``."""
+    tallies = Tallies()
+    columns = ", ".join(EVENT_COLUMNS)
+    for condition, params in known_at_one(moment, EVERYTHING):
+        for *row, known_to in store.fetchall(
+            f"SELECT {columns}, known_to FROM rm_events "
+            f"WHERE on_day >= ? AND on_day <= ? AND {condition} "
+            "AND ((scope_before >= ? AND scope_before < ?) "
+            "OR (scope_after >= ? AND scope_after < ?))",
+            (f"{first:04d}-01-01", f"{last:04d}-12-31", *params, *_within([path]) * 2),
+        ):
+            tallies.event(row, -1 if known_to == OPEN_TIME else 1)
+    return tallies

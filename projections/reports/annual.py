@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from projections.reports.types import REPORT, KnownAt
 from projections.store import knowledge
-from projections.tallies import EVENT_FIGURES, answers, contributions, event_figures
+from projections.tallies import EVENT_FIGURES, contributions, event_figures, is_tallied
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels, RosterCounts
@@ -128,11 +128,11 @@ def _flows(
     admission when it placed the member inside the subtree, an exit when the member was inside
     before it), from the index alone: a tenth of the cost of the full grouping over a decade.
     ``tests/projections/test_dashboard_queries.py`` checks them against the annual reports.
-    Known now, a tallied org's are in its tallies."""
-    if answers(path, moment):
+    A tallied org's are in its tallies."""
+    if is_tallied(path):
         return {
             y: (added.get("admitted", 0), sum(added.get(name, 0) for name in EXITS))
-            for y, added in event_figures(models.store, path, first, last).items()
+            for y, added in event_figures(models.store, path, first, last, moment).items()
         }
     low, high = models.subtree_of_path(path)
     known, known_params = knowledge(moment)
@@ -154,11 +154,11 @@ def _flows(
 def _event_figures(
     models: ReadModels, path: str, first: int, last: int, moment: str
 ) -> dict[int, dict[str, int]]:
-    """What the counted facts of each year add to each figure: known now, a tallied org's
-    tallies; otherwise the facts grouped in SQL (one row per kind of contribution), each
-    group counted by ``contributions``."""
-    if answers(path, moment):
-        return event_figures(models.store, path, first, last)
+    """What the counted facts of each year add to each figure: a tallied org's tallies;
+    otherwise the facts grouped in SQL (one row per kind of contribution), each group counted
+    by ``contributions``."""
+    if is_tallied(path):
+        return event_figures(models.store, path, first, last, moment)
     added: dict[int, dict[str, int]] = {}
     for year, groups in _event_groups(models, path, first, last, moment).items():
         counts = added.setdefault(year, {})

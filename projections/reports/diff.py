@@ -24,7 +24,7 @@ from typing_extensions import TypedDict
 
 from projections.reports.annual import AnnualReport, year_end
 from projections.reports.types import REPORT, IsoDate, KnownAt
-from projections.store import EVERYTHING, OPEN_TIME, utc_text
+from projections.store import EVERYTHING, OPEN_TIME, known_at_one, utc_text
 from projections.tallies import contributions
 
 if TYPE_CHECKING:
@@ -136,19 +136,10 @@ class _Window:
     def __init__(self, then: str, now: str) -> None:
         self.then, self.now = then, now
 
-    def changed_rows(self) -> tuple[str, tuple[str, ...]]:
-        """Rows known at exactly one of the two times; ``then`` (0/1) comes first in params."""
-        if self.now == EVERYTHING:
-            return (
-                "((known_from <= ? AND known_to > ? AND known_to <> ?) "
-                "OR (known_from > ? AND known_to = ?))",
-                (self.then, self.then, OPEN_TIME, self.then, OPEN_TIME),
-            )
-        return (
-            "((known_from <= ? AND known_to > ? AND known_to <= ?) "
-            "OR (known_from > ? AND known_from <= ? AND known_to > ?))",
-            (self.then, self.then, self.now, self.then, self.now, self.now),
-        )
+    def changed_rows(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Conditions whose rows, together, are those known at exactly one of the two times
+        (each a range of the index that starts with ``known_to, known_from``)."""
+        return known_at_one(self.then, self.now)
 
     def known_now(self, known_from: str, known_to: str) -> bool:
         """The row is known at now."""
@@ -179,19 +170,23 @@ def _add(deltas: Deltas, figure: str, member: str, amount: int) -> None:
 def _event_deltas(models: ReadModels, path: str, year: int, window: _Window) -> Deltas:
     """The changed contributions of the counted facts of the year and the previous year."""
     low, high = models.subtree_of_path(path)
-    changed, params = window.changed_rows()
-    rows = models.store.fetchall(
-        "SELECT member, known_from, known_to, substr(on_day, 1, 4), type, "
-        "coalesce(scope_before >= ? AND scope_before < ?, FALSE), "
-        "coalesce(scope_after >= ? AND scope_after < ?, FALSE), occupation, years, readmitted, "
-        "female, youth_union, private_business_owner, population_policy_violation, "
-        "CASE WHEN dossier_on <= substr(on_day, 1, 4) || '-12-31' THEN 1 ELSE 0 END "
-        f"FROM rm_events WHERE on_day >= ? AND on_day <= ? AND {changed} "
-        "AND ((scope_before >= ? AND scope_before < ?) "
-        "OR (scope_after >= ? AND scope_after < ?))",
-        (low, high, low, high, f"{year - 1:04d}-01-01", year_end(year), *params,
-         low, high, low, high),
-    )  # fmt: skip
+    rows = [
+        row
+        for changed, params in window.changed_rows()
+        for row in models.store.fetchall(
+            "SELECT member, known_from, known_to, substr(on_day, 1, 4), type, "
+            "coalesce(scope_before >= ? AND scope_before < ?, FALSE), "
+            "coalesce(scope_after >= ? AND scope_after < ?, FALSE), occupation, years, "
+            "readmitted, female, youth_union, private_business_owner, "
+            "population_policy_violation, "
+            "CASE WHEN dossier_on <= substr(on_day, 1, 4) || '-12-31' THEN 1 ELSE 0 END "
+            f"FROM rm_events WHERE on_day >= ? AND on_day <= ? AND {changed} "
+            "AND ((scope_before >= ? AND scope_before < ?) "
+            "OR (scope_after >= ? AND scope_after < ?))",
+            (low, high, low, high, f"{year - 1:04d}-01-01", year_end(year), *params,
+             low, high, low, high),
+        )
+    ]  # fmt: skip
     deltas: Deltas = {}
     for member, known_from, known_to, on_year, kind, before, after, *rest in rows:
         sign = 1 if window.known_now(known_from, known_to) else -1
@@ -214,13 +209,17 @@ def _roster_deltas(models: ReadModels, path: str, year: int, window: _Window) ->
                  (PREVIOUS + "in_transit_at_end",), (PREVIOUS + "dossiers_recorded_at_end",)),
         last: (("members_at_end",), ("in_transit_at_end",), ("dossiers_recorded_at_end",)),
     }  # fmt: skip
-    changed, params = window.changed_rows()
-    rows = models.store.fetchall(
-        "SELECT member, known_from, known_to, valid_from, valid_to, status, dossier_on "
-        f"FROM rm_spans WHERE scope >= ? AND scope < ? AND valid_to > ? AND valid_from <= ? "
-        f"AND {changed}",
-        (low, high, first, last, *params),
-    )
+    hint = models.store.indexed_by("rm_spans", "known_to, known_from")
+    rows = [
+        row
+        for changed, params in window.changed_rows()
+        for row in models.store.fetchall(
+            "SELECT member, known_from, known_to, valid_from, valid_to, status, dossier_on "
+            f"FROM rm_spans{hint} WHERE {changed} AND scope >= ? AND scope < ? "
+            "AND valid_to > ? AND valid_from <= ?",
+            (*params, low, high, first, last),
+        )
+    ]
     deltas: Deltas = {}
     for member, known_from, known_to, valid_from, valid_to, status, dossier_on in rows:
         sign = 1 if window.known_now(known_from, known_to) else -1

@@ -183,6 +183,33 @@ def test_a_declared_count_that_differs_from_the_register_is_a_count_mismatch(
     assert kinds(quality(models, "hp", "2022-01-31"), "count_mismatch") == []
 
 
+def test_a_declared_count_is_compared_with_the_roster_as_known_then(
+    ledger: LedgerHarness, models: ReadModels
+) -> None:
+    """Known at an earlier time, the committees' year-end counts are their tallies rewound by
+    what changed since: here a transfer out after the year end, recorded after that time, which
+    must not reach back into the year end's count."""
+    ledger.tree()
+    official(ledger, "m1", "c1", "2010-03-01")
+    ledger.record(
+        {"id": "count-d1", "type": "organization.count_declared", "on": "2021-12-31",
+         "org": "d1", "count": 1, "recorded_at": at("2022-01-05")}
+    )  # fmt: skip
+    ledger.record(
+        fact("transferred_out", "m1", "2022-02-01", at("2022-03-01"), to_external="Hà Nội")
+    )
+    then = datetime.fromisoformat(at("2022-02-15"))
+    assert kinds(quality(models, "hp", "2022-01-31", known_at=then), "count_mismatch") == []
+    assert kinds(quality(models, "hp", "2022-01-31"), "count_mismatch") == []
+    # The declaration is still compared: one more member on the year end's roster, recorded
+    # after that time, is a mismatch now but was none then.
+    ledger.record(admitted("m2", "c2", "2021-03-01", at("2022-03-02")))
+    assert kinds(quality(models, "hp", "2022-01-31", known_at=then), "count_mismatch") == []
+    assert kinds(quality(models, "hp", "2022-01-31"), "count_mismatch") == [
+        ("d1", None, "count-d1")
+    ]
+
+
 def test_findings_are_sorted_by_kind_org_member_and_fact(
     ledger: LedgerHarness, models: ReadModels
 ) -> None:
