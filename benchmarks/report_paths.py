@@ -1,11 +1,13 @@
 """The reports of the city and of a committee on an existing ledger, each computed afresh and
 divided by a full scan of ``rm_spans`` measured in the same run: the annual report known now
-(from the year-end tallies) and known at a time (the same answer counted from the rows), the
-quality report and badges due.
+(from the year-end tallies), known at an earlier time (the city's tallies rewound by the rows
+changed since; a committee counts its rows) and counted from the rows (the path of an org
+deeper in the tree), the quality report and badges due.
 
     python -m benchmarks.report_paths --db sqlite:///demo.db [--committee hp.d05] [--repeat 5]
 
-Both annual answers are compared before timing (they must be equal but for ``known_at``).
+The annual answers are compared before timing: the tallies' with the rows', known now and known
+then (they must be equal but for ``known_at``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from benchmarks.suite import afresh, median_seconds, opened
+from projections.reports.annual import annual as annual_report
+from projections.store import EVERYTHING, utc_text
 
 
 def main() -> None:
@@ -24,6 +28,9 @@ def main() -> None:
     parser.add_argument("--city", default="hp")
     parser.add_argument("--committee", default="hp.d05")
     parser.add_argument("--year", type=int, default=2021)
+    parser.add_argument(
+        "--known-at", default="2022-01-15", help="the earlier knowledge time (UTC, ISO)"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="runs of each query (median)")
     args = parser.parse_args()
     with opened(args.db) as (_, models):
@@ -31,13 +38,15 @@ def main() -> None:
         models.store.analyze()
         fresh = afresh(models)
 
-        def annual(org: str, known_at: datetime | None) -> Callable[[], Any]:
-            return fresh(lambda: models.annual(org, year=args.year, known_at=known_at, label=""))
+        def annual(org: str, moment: str, *, tallied: bool = True) -> Callable[[], Any]:
+            return fresh(lambda: annual_report(models, org, args.year, moment, "", tallied=tallied))
 
+        then = utc_text(datetime.fromisoformat(args.known_at).replace(tzinfo=UTC))
         for org in (args.city, args.committee):
-            tallied, rows = annual(org, None)(), annual(org, datetime.now(UTC))()
-            if tallied.model_dump(exclude={"known_at"}) != rows.model_dump(exclude={"known_at"}):
-                raise SystemExit(f"the annual reports of {org} differ between the two paths")
+            for moment in (EVERYTHING, then):
+                tallied, rows = annual(org, moment)(), annual(org, moment, tallied=False)()
+                if tallied != rows:
+                    raise SystemExit(f"the annual reports of {org} differ between the two paths")
         scan = median_seconds(
             lambda: models.store.fetchone("SELECT count(*), max(since) FROM rm_spans"),
             args.repeat,
@@ -46,8 +55,9 @@ def main() -> None:
         print(f"{'query':<46} {'ms':>8} {'/ scan':>8}")
         for org in (args.city, args.committee):
             queries = {
-                "annual, known now (tallies)": annual(org, None),
-                "annual, known at a time (rows)": annual(org, datetime.now(UTC)),
+                "annual, known now (tallies)": annual(org, EVERYTHING),
+                f"annual, known at {args.known_at}": annual(org, then),
+                "annual, counted from the rows": annual(org, EVERYTHING, tallied=False),
                 "quality": fresh(
                     lambda org=org: models.quality(
                         org, as_of=date(args.year + 1, 1, 31), known_at=None, label=""

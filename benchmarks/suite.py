@@ -39,7 +39,8 @@ from commands.record import import_facts
 from demo.emit import generate, lines
 from demo.plan import SEED_PLAN, PlanError
 from projections.queries import ReadModels
-from projections.store import TABLES
+from projections.reports.annual import annual as annual_report
+from projections.store import EVERYTHING, TABLES
 from storage.urls import parse_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -293,7 +294,7 @@ def bytes_per_fact(url: str, facts: int) -> float:
 
 QUERIES = (
     "annual",
-    "annual_from_rows",
+    "annual_then",
     "quality",
     "badges",
     "roster",
@@ -301,7 +302,10 @@ QUERIES = (
     "orgs",
     "member",
 )
-"""The queries whose growth is measured (the scan is the baseline, not a query)."""
+"""The queries whose growth is measured (the scan, and the annual report counted from the
+rows, are baselines, not queries a user of the city runs)."""
+KNOWN_THEN = datetime(2022, 1, 15, tzinfo=UTC)
+"""The auditor's knowledge time of the annual report known then (as in docs/ui.md)."""
 
 
 def afresh(models: ReadModels) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
@@ -329,10 +333,15 @@ def query_times(models: ReadModels) -> tuple[dict[str, float], dict[str, int]]:
     def annual() -> Any:
         return models.annual("hp", year=2021, known_at=None, label="")
 
+    def annual_then() -> Any:
+        # The auditor's question: known at an earlier time (the tallies rewound by the rows
+        # changed since; the history is recorded until the end of 2022).
+        return models.annual("hp", year=2021, known_at=KNOWN_THEN, label="")
+
     def annual_from_rows() -> Any:
-        # Known at a time (now): the same answer, counted from the rows instead of the tallies
-        # (what every report known at an earlier time, or of an org deeper in the tree, does).
-        return models.annual("hp", year=2021, known_at=datetime.now(UTC), label="")
+        # The same report counted from the rows instead of the tallies (what the report of an
+        # org deeper in the tree does): the baseline of quality and badges due.
+        return annual_report(models, "hp", 2021, EVERYTHING, "", tallied=False)
 
     def quality() -> Any:
         return models.quality("hp", as_of=date(2022, 1, 31), known_at=None, label="")
@@ -358,6 +367,7 @@ def query_times(models: ReadModels) -> tuple[dict[str, float], dict[str, int]]:
             lambda: models.store.fetchone("SELECT count(*), max(since) FROM rm_spans")
         ),
         "annual": median_seconds(fresh(annual)),
+        "annual_then": median_seconds(fresh(annual_then)),
         "annual_from_rows": median_seconds(fresh(annual_from_rows)),
         "quality": median_seconds(fresh(quality), repeat=3),
         "badges": median_seconds(fresh(badges), repeat=3),
@@ -368,7 +378,7 @@ def query_times(models: ReadModels) -> tuple[dict[str, float], dict[str, int]]:
     }
     sizes = {
         "annual": 1,
-        "annual_from_rows": 1,
+        "annual_then": 1,
         "quality": max(1, len(quality().findings)),
         "badges": max(1, len(badges().due)),
         "roster": max(1, roster().count),
@@ -434,7 +444,8 @@ def measure_backend(
         Row("annual report, whole city / count(*) of rm_spans", backend,
             times["annual"] / times["scan"], target, holds,
             f"annual {times['annual'] * 1000:.1f} ms (from the tallies), scan "
-            f"{times['scan'] * 1000:.1f} ms; known at a time (from the rows) "
+            f"{times['scan'] * 1000:.1f} ms; known at 15 Jan 2022 (tallies rewound) "
+            f"{times['annual_then'] / times['scan']:.2f} scans, counted from the rows "
             f"{times['annual_from_rows'] / times['scan']:.2f} scans")
     )  # fmt: skip
     for report in ("quality", "badges"):

@@ -37,7 +37,13 @@ from projections.reports.quality import quality as quality_of
 from projections.reports.roster import Roster, RosterEntry, roster_page
 from projections.reports.roster import roster as roster_of
 from projections.store import EVERYTHING, OPEN_TIME, Store, knowledge, utc_text
-from projections.tallies import is_tallied, members_at_year_end, roster_at_year_ends, year_ending
+from projections.tallies import (
+    answers,
+    is_tallied,
+    members_at_year_end,
+    roster_at_year_ends,
+    year_ending,
+)
 from projections.text import search_key
 from storage.event_log import EventLog
 
@@ -296,7 +302,13 @@ class ReadModels:
     # --- the shared queries of the reports -------------------------------------------------
 
     def roster_counts(
-        self, path: str, days: list[str], moment: str, *, details: tuple[str, ...] = ()
+        self,
+        path: str,
+        days: list[str],
+        moment: str,
+        *,
+        details: tuple[str, ...] = (),
+        tallied: bool = True,
     ) -> RosterCounts:
         """Members on the roster on each of ``days``; on the ``details`` days also the members
         in transit and those with a dossier recorded by then.
@@ -304,11 +316,13 @@ class ReadModels:
         One pass over the spans valid on any of the days (``valid_to`` after the first,
         ``valid_from`` on or before the last), with a filtered count per figure. Within that
         range a span is on the roster on the first day iff it started by then, and on the last
-        day iff it ends after it, so most counts need a single comparison per row.
+        day iff it ends after it, so most counts need a single comparison per row. On year
+        ends, the tallies answer when they can (``tallies.answers``; ``tallied=False``: count
+        the rows).
         """
         days = sorted(days)
         ends = {day: year_ending(day) for day in days}
-        if is_tallied(path) and None not in ends.values():
+        if tallied and answers(path, moment) and None not in ends.values():
             # On year ends, an org at the top of the tree: from its tallies.
             at = roster_at_year_ends(
                 self.store, path, [y for y in ends.values() if y is not None], moment

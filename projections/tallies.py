@@ -101,6 +101,14 @@ def is_tallied(path: str) -> bool:
     return 1 <= path.count("/") - 1 <= TALLY_DEPTH
 
 
+def answers(path: str, moment: str) -> bool:
+    """Whether the tallies answer a question about the subtree at ``path`` known at ``moment``:
+    known now, for an org at the top of the tree; known at an earlier time, for a root (its
+    tallies rewound by the rows changed since, which are the whole tree's: a committee counts
+    its own rows in less time than it takes to pick its part of those)."""
+    return is_tallied(path) and (moment == EVERYTHING or path.count("/") == 2)
+
+
 def year_ending(day: str) -> int | None:
     """The year whose December 31 ``day`` is (ISO text), or None for any other day."""
     return _year(day) if day.endswith("-12-31") else None

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from projections.reports.types import REPORT, KnownAt
 from projections.store import knowledge
-from projections.tallies import EVENT_FIGURES, contributions, event_figures, is_tallied
+from projections.tallies import EVENT_FIGURES, answers, contributions, event_figures
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels, RosterCounts
@@ -74,13 +74,18 @@ def year_end(year: int) -> str:
     return f"{year:04d}-12-31"
 
 
-def annual(models: ReadModels, org: str, year: int, moment: str, label: str) -> AnnualReport:
-    """The annual report of the subtree of ``org`` for ``year`` as known at ``moment``."""
+def annual(
+    models: ReadModels, org: str, year: int, moment: str, label: str, *, tallied: bool = True
+) -> AnnualReport:
+    """The annual report of the subtree of ``org`` for ``year`` as known at ``moment``.
+
+    ``tallied=False`` counts it from the rows even for an org with tallies (the benchmarks
+    measure that path against the tallies; both must give the same report)."""
     models.fresh()
     path = models.org_path(org)
     ends = [year_end(y) for y in (year - 2, year - 1, year)]
-    counts = models.roster_counts(path, ends, moment, details=(ends[1], ends[2]))
-    added = _event_figures(models, path, year - 1, year, moment)
+    counts = models.roster_counts(path, ends, moment, details=(ends[1], ends[2]), tallied=tallied)
+    added = _event_figures(models, path, year - 1, year, moment, tallied=tallied)
     previous = _year(org, year - 1, label, counts, added.get(year - 1, {}))
     figures = _year(org, year, label, counts, added.get(year, {}))
     return AnnualReport.model_construct(**dict(figures), previous_year=previous)
@@ -128,8 +133,8 @@ def _flows(
     admission when it placed the member inside the subtree, an exit when the member was inside
     before it), from the index alone: a tenth of the cost of the full grouping over a decade.
     ``tests/projections/test_dashboard_queries.py`` checks them against the annual reports.
-    A tallied org's are in its tallies."""
-    if is_tallied(path):
+    When the tallies answer (``tallies.answers``), from them."""
+    if answers(path, moment):
         return {
             y: (added.get("admitted", 0), sum(added.get(name, 0) for name in EXITS))
             for y, added in event_figures(models.store, path, first, last, moment).items()
@@ -152,12 +157,12 @@ def _flows(
 
 
 def _event_figures(
-    models: ReadModels, path: str, first: int, last: int, moment: str
+    models: ReadModels, path: str, first: int, last: int, moment: str, *, tallied: bool = True
 ) -> dict[int, dict[str, int]]:
-    """What the counted facts of each year add to each figure: a tallied org's tallies;
-    otherwise the facts grouped in SQL (one row per kind of contribution), each group counted
-    by ``contributions``."""
-    if is_tallied(path):
+    """What the counted facts of each year add to each figure: from the tallies when they
+    answer (``tallies.answers``); otherwise the facts grouped in SQL (one row per kind of
+    contribution), each group counted by ``contributions``."""
+    if tallied and answers(path, moment):
         return event_figures(models.store, path, first, last, moment)
     added: dict[int, dict[str, int]] = {}
     for year, groups in _event_groups(models, path, first, last, moment).items():
