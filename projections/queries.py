@@ -41,6 +41,7 @@ from projections.tallies import (
     answers,
     is_tallied,
     members_at_year_end,
+    rewinding_pays,
     roster_at_year_ends,
     year_ending,
 )
@@ -322,7 +323,7 @@ class ReadModels:
         """
         days = sorted(days)
         ends = {day: year_ending(day) for day in days}
-        if tallied and answers(path, moment) and None not in ends.values():
+        if tallied and None not in ends.values() and answers(self.store, path, moment):
             # On year ends, an org at the top of the tree: from its tallies.
             at = roster_at_year_ends(
                 self.store, path, [y for y in ends.values() if y is not None], moment
@@ -417,7 +418,9 @@ class ReadModels:
         paths = list(paths)
         year = year_ending(day)
         if year is not None and all(is_tallied(p) for p in paths):
-            return members_at_year_end(self.store, paths, year, moment)
+            root = "/" + path.strip("/").split("/")[0] + "/"
+            if moment == EVERYTHING or rewinding_pays(self.store, root, moment):
+                return members_at_year_end(self.store, paths, year, moment)
         rows = self._scope_counts(path, day, moment)
         scopes = [scope for scope, _ in rows]
         totals = [0, *itertools.accumulate(count for _, count in rows)]

@@ -101,12 +101,35 @@ def is_tallied(path: str) -> bool:
     return 1 <= path.count("/") - 1 <= TALLY_DEPTH
 
 
-def answers(path: str, moment: str) -> bool:
+def answers(store: Store, path: str, moment: str) -> bool:
     """Whether the tallies answer a question about the subtree at ``path`` known at ``moment``:
-    known now, for an org at the top of the tree; known at an earlier time, for a root (its
-    tallies rewound by the rows changed since, which are the whole tree's: a committee counts
-    its own rows in less time than it takes to pick its part of those)."""
-    return is_tallied(path) and (moment == EVERYTHING or path.count("/") == 2)
+    known now, for an org at the top of the tree; known at an earlier time, for a root whose
+    tallies are rewound in less time than its rows are counted (``rewinding_pays``). A
+    committee counts its own rows in less time than it takes to pick its part of the whole
+    tree's changes."""
+    if not is_tallied(path):
+        return False
+    return moment == EVERYTHING or (path.count("/") == 2 and rewinding_pays(store, path, moment))
+
+
+FACTS_PER_MEMBER = 0.25
+"""Rewinding pays while the facts recorded since the knowledge time are fewer than this many per
+member on the root's roster: measured on the demo city, a fact recorded since costs the rewind
+about what four members cost the count from the rows (docs/decisions.md)."""
+
+
+def rewinding_pays(store: Store, root: str, moment: str) -> bool:
+    """Whether the tallies of the root at ``root`` rewound to ``moment`` cost less than counting
+    the rows: few enough facts recorded since (counted up to the limit, on the fact log's index
+    of recording times) for the members on its roster now."""
+    row = store.fetchone("SELECT sum(members) FROM rm_tally_roster WHERE path = ?", (root,))
+    members = int(row[0] or 0) if row else 0
+    limit = int(min(members * FACTS_PER_MEMBER, 2**62)) if members > 0 else 0
+    found = store.fetchone(
+        "SELECT count(*) FROM (SELECT 1 FROM rm_log WHERE recorded_utc > ? LIMIT ?) since",
+        (moment, limit + 1),
+    )
+    return found is not None and int(found[0]) <= limit
 
 
 def year_ending(day: str) -> int | None:

@@ -134,7 +134,7 @@ def _flows(
     before it), from the index alone: a tenth of the cost of the full grouping over a decade.
     ``tests/projections/test_dashboard_queries.py`` checks them against the annual reports.
     When the tallies answer (``tallies.answers``), from them."""
-    if answers(path, moment):
+    if answers(models.store, path, moment):
         return {
             y: (added.get("admitted", 0), sum(added.get(name, 0) for name in EXITS))
             for y, added in event_figures(models.store, path, first, last, moment).items()
@@ -162,7 +162,7 @@ def _event_figures(
     """What the counted facts of each year add to each figure: from the tallies when they
     answer (``tallies.answers``); otherwise the facts grouped in SQL (one row per kind of
     contribution), each group counted by ``contributions``."""
-    if tallied and answers(path, moment):
+    if tallied and answers(models.store, path, moment):
         return event_figures(models.store, path, first, last, moment)
     added: dict[int, dict[str, int]] = {}
     for year, groups in _event_groups(models, path, first, last, moment).items():
