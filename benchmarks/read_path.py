@@ -23,8 +23,8 @@ from typing import Any
 from commands.application import LedgerApplication
 from commands.record import import_facts
 from ledger.dates import add_months, add_years
+from projections.knowledge import EVERYTHING
 from projections.queries import ReadModels
-from projections.store import EVERYTHING
 
 END = date(2022, 12, 31)
 

@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from benchmarks.suite import afresh, median_seconds, opened
+from projections.knowledge import EVERYTHING, utc_text
 from projections.reports.annual import annual as annual_report
-from projections.store import EVERYTHING, utc_text
 
 
 def main() -> None:

@@ -38,9 +38,10 @@ from commands.application import LedgerApplication
 from commands.record import import_facts
 from demo.emit import generate, lines
 from demo.plan import SEED_PLAN, PlanError
+from projections.knowledge import EVERYTHING
 from projections.queries import ReadModels
 from projections.reports.annual import annual as annual_report
-from projections.store import EVERYTHING, TABLES
+from projections.store import TABLES
 from storage.urls import parse_database_url
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ from eventsourcing.persistence import Notification
 from ledger import facts as ft
 from ledger.facts import Fact
 from projections.derive import UNDECODABLE, readable_text
-from projections.store import utc_text
+from projections.knowledge import utc_text
 from projections.text import search_key
 
 LOG_COLUMNS = (

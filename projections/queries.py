@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ledger.errors import UnknownOrg
+from projections.knowledge import EVERYTHING, OPEN_TIME, knowledge, utc_text
 from projections.reports.annual import AnnualReport, YearFlow, annual_decade
 from projections.reports.annual import annual as annual_of
 from projections.reports.badges import BadgesDue
@@ -36,7 +37,7 @@ from projections.reports.quality import QualityReport
 from projections.reports.quality import quality as quality_of
 from projections.reports.roster import Roster, RosterEntry, roster_page
 from projections.reports.roster import roster as roster_of
-from projections.store import EVERYTHING, OPEN_TIME, Store, knowledge, utc_text
+from projections.store import Store
 from projections.tallies import (
     answers,
     is_tallied,

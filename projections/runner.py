@@ -37,8 +37,9 @@ from projections.derive import (
     readable_text,
     row_key,
 )
+from projections.knowledge import EARLIEST_TIME, OPEN_TIME, utc_text
 from projections.logrows import LogChanges
-from projections.store import EARLIEST_TIME, OPEN_TIME, TABLES, TRACKED, Store, utc_text
+from projections.store import TABLES, TRACKED, Store
 from projections.tallies import Tallies
 from storage.cache import LRUCache
 from storage.event_log import EventLog
@@ -336,7 +337,8 @@ class ProjectionRunner:
                 if since is not None:
                     changes.inserts[table].append((member, row_key(row), *row, since, OPEN_TIME))
         if versions:
-            _tally(changes.tallies, start, versions[-1][1])
+            final = versions[-1][1]
+            changes.tallies.member(start.spans, final.spans, start.events, final.events)
         return versions[-1][1] if versions else start
 
     def _org_change(self, notification: Notification, changes: Changes) -> None:
@@ -434,18 +436,6 @@ class ProjectionRunner:
                 raise LookupError(f"org {org} is not in the read model")
             path = self._paths[org] = str(row[0])
         return path
-
-
-def _tally(tallies: Tallies, before: Derived, after: Derived) -> None:
-    """A member's spans and counted facts that stop or start being known now, in the tallies."""
-    for row in before.spans - after.spans:
-        tallies.add_span(row, -1)
-    for row in after.spans - before.spans:
-        tallies.add_span(row, 1)
-    for row in before.events - after.events:
-        tallies.add_event(row, -1)
-    for row in after.events - before.events:
-        tallies.add_event(row, 1)
 
 
 def path_segment(position: int) -> str:

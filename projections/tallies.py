@@ -29,9 +29,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ledger.facts import BADGE_MILESTONES, OCCUPATIONS
-from projections.store import EVERYTHING, OPEN_DAY, OPEN_TIME, TABLES, known_at_one
+from projections.knowledge import EVERYTHING, OPEN_TIME, known_at_one
+from projections.store import OPEN_DAY, TABLES
 
 if TYPE_CHECKING:
+    from projections.derive import Row
     from projections.store import Store
 
 TALLY_DEPTH = 2
@@ -203,6 +205,24 @@ class Tallies:
     """(scope, year) -> changes of members, in transit, with a dossier, from that year end on."""
     events: dict[tuple[Any, ...], int] = field(default_factory=dict)
     """(scope before, scope after, year, type, occupation, years, flags..., dossier) -> facts."""
+
+    def member(
+        self,
+        spans_before: frozenset[Row],
+        spans_after: frozenset[Row],
+        events_before: frozenset[Row],
+        events_after: frozenset[Row],
+    ) -> None:
+        """A member's spans and counted facts that stop or start being known now (its derived
+        rows before and after a batch)."""
+        for row in spans_before - spans_after:
+            self.add_span(row, -1)
+        for row in spans_after - spans_before:
+            self.add_span(row, 1)
+        for row in events_before - events_after:
+            self.add_event(row, -1)
+        for row in events_after - events_before:
+            self.add_event(row, 1)
 
     def add_span(self, row: Sequence[Any], sign: int) -> None:
         """Count (``sign`` 1) or uncount (-1) a span of the roster known now (a derived row)."""

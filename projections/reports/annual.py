@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from projections.knowledge import knowledge
 from projections.reports.types import REPORT, KnownAt
-from projections.store import knowledge
 from projections.tallies import EVENT_FIGURES, answers, contributions, event_figures
 
 if TYPE_CHECKING:

@@ -12,8 +12,9 @@ from typing_extensions import TypedDict
 
 from ledger.dates import add_years, party_age_years
 from ledger.facts import BADGE_MILESTONES
+from projections.knowledge import OPEN_TIME
 from projections.reports.types import REPORT, IsoDate
-from projections.store import OPEN_DAY, OPEN_TIME
+from projections.store import OPEN_DAY
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels

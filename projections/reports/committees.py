@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from projections.knowledge import EVERYTHING, knowledge, utc_text
 from projections.reports.annual import year_end
-from projections.store import EVERYTHING, knowledge, utc_text
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
+from projections.knowledge import EVERYTHING, OPEN_TIME, known_at_one, utc_text
 from projections.reports.annual import AnnualReport, year_end
 from projections.reports.types import REPORT, IsoDate, KnownAt
-from projections.store import EVERYTHING, OPEN_TIME, known_at_one, utc_text
 from projections.tallies import contributions
 
 if TYPE_CHECKING:

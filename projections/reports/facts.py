@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from typing_extensions import TypedDict
 
 from ledger import facts as ft
+from projections.knowledge import OPEN_TIME, utc_text
 from projections.reports.types import REPORT, IsoDate
-from projections.store import OPEN_TIME, utc_text
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels

@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from typing_extensions import TypedDict
 
 from ledger.dates import party_age_years
+from projections.knowledge import knowledge
 from projections.reports.types import REPORT, IsoDate, KnownAt
-from projections.store import knowledge
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels

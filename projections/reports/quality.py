@@ -17,8 +17,9 @@ from typing_extensions import TypedDict
 
 from ledger.dates import add_months
 from ledger.facts import DIED
+from projections.knowledge import knowledge
 from projections.reports.types import REPORT, IsoDate, KnownAt
-from projections.store import LATE_DAYS, knowledge
+from projections.store import LATE_DAYS
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
+from projections.knowledge import knowledge
 from projections.reports.types import REPORT, IsoDate, KnownAt
-from projections.store import knowledge
 
 if TYPE_CHECKING:
     from projections.queries import ReadModels

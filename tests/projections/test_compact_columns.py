@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from projections.knowledge import EARLIEST_TIME, LATEST_TIME, OPEN_TIME, utc_text
 from projections.logrows import LogChanges
 from projections.runner import path_segment
-from projections.store import EARLIEST_TIME, LATEST_TIME, OPEN_TIME, utc_text
 
 MOMENTS = st.datetimes(
     min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)

@@ -35,10 +35,11 @@ from ledger.dates import add_months, add_years
 from ledger.errors import LedgerError
 from ledger.timeline import AWAY, DEAD, EXITED, IN_TRANSIT, NONE, PLACED, MemberState
 from projections import tallies
+from projections.knowledge import EVERYTHING, utc_text
 from projections.queries import ReadModels
 from projections.rebuild import rebuild
 from projections.reports.annual import annual as annual_report
-from projections.store import EVERYTHING, Store, utc_text
+from projections.store import Store
 from tests.projections.fold import EventLog, Fold, without_label
 from tests.support import admitted, at, fact
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from projections import tallies
+from projections.knowledge import EVERYTHING, utc_text
 from projections.queries import ReadModels
-from projections.store import EVERYTHING, utc_text
 from tests.support import LedgerHarness, admitted, at
 
 
