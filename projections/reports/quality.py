@@ -157,12 +157,13 @@ def quality(models: ReadModels, org: str, as_of: date, moment: str, label: str) 
             )
         )
 
-    # Members on probation past its deadline (the states of a probation), then those of them
-    # on the roster of S as probationary members (not in transit).
+    # Members on probation past its deadline (the states of a probation, on a roster: a member
+    # who left during probation keeps a probationary standing in every later state), then those
+    # of them on the roster of S as probationary members (not in transit).
     overdue: dict[str, tuple[str, str, date]] = {}
     for member, probation, entry in models.store.fetchall(
         "SELECT st.member, st.probation_start, st.entry_fact FROM rm_states st "
-        f"WHERE st.probation_start IS NOT NULL AND {state_on_day}",
+        f"WHERE st.probation_start IS NOT NULL AND st.status = 'probationary' AND {state_on_day}",
         state_params,
     ):
         deadline = add_months(date.fromisoformat(probation), 12)
