@@ -39,11 +39,11 @@ from projections.reports.roster import Roster, RosterEntry, roster_page
 from projections.reports.roster import roster as roster_of
 from projections.store import Store
 from projections.tallies import (
-    answers,
     is_tallied,
     members_at_year_end,
     rewinding_pays,
     roster_at_year_ends,
+    tallied_paths,
     year_ending,
 )
 from projections.text import search_key
@@ -310,7 +310,7 @@ class ReadModels:
         moment: str,
         *,
         details: tuple[str, ...] = (),
-        tallied: bool = True,
+        tallied: bool = False,
     ) -> RosterCounts:
         """Members on the roster on each of ``days``; on the ``details`` days also the members
         in transit and those with a dossier recorded by then.
@@ -318,21 +318,18 @@ class ReadModels:
         One pass over the spans valid on any of the days (``valid_to`` after the first,
         ``valid_from`` on or before the last), with a filtered count per figure. Within that
         range a span is on the roster on the first day iff it started by then, and on the last
-        day iff it ends after it, so most counts need a single comparison per row. On year
-        ends, the tallies answer when they can (``tallies.answers``; ``tallied=False``: count
-        the rows).
+        day iff it ends after it, so most counts need a single comparison per row.
+        ``tallied``: the caller found that the tallies answer (``tallies.answers``); on year
+        ends they give the counts.
         """
         days = sorted(days)
-        ends = {day: year_ending(day) for day in days}
-        if tallied and None not in ends.values() and answers(self.store, path, moment):
-            # On year ends, an org at the top of the tree: from its tallies.
-            at = roster_at_year_ends(
-                self.store, path, [y for y in ends.values() if y is not None], moment
-            )
+        ends = {day: year for day in days if (year := year_ending(day)) is not None}
+        if tallied and len(ends) == len(days):
+            at = roster_at_year_ends(self.store, path, ends.values(), moment)
             return RosterCounts(
-                {day: at[year][0] for day, year in ends.items() if year is not None},
-                {day: at[year][1] for day in details if (year := ends[day]) is not None},
-                {day: at[year][2] for day in details if (year := ends[day]) is not None},
+                {day: at[year][0] for day, year in ends.items()},
+                {day: at[ends[day]][1] for day in details},
+                {day: at[ends[day]][2] for day in details},
             )
         first, last = days[0], days[-1]
         low, high = _subtree(path)
@@ -419,7 +416,7 @@ class ReadModels:
         paths = list(paths)
         year = year_ending(day)
         if year is not None and all(is_tallied(p) for p in paths):
-            root = "/" + path.strip("/").split("/")[0] + "/"
+            root = tallied_paths(path)[0]
             if moment == EVERYTHING or rewinding_pays(self.store, root, moment):
                 return members_at_year_end(self.store, paths, year, moment)
         rows = self._scope_counts(path, day, moment)

@@ -83,9 +83,11 @@ def annual(
     measure that path against the tallies; both must give the same report)."""
     models.fresh()
     path = models.org_path(org)
+    # Asked once per report: known at an earlier time, whether the tallies answer is a query.
+    tallied = tallied and answers(models.store, path, moment)
     ends = [year_end(y) for y in (year - 2, year - 1, year)]
     counts = models.roster_counts(path, ends, moment, details=(ends[1], ends[2]), tallied=tallied)
-    added = _event_figures(models, path, year - 1, year, moment, tallied=tallied)
+    added = _event_figures(models, path, year - 1, year, moment, tallied)
     previous = _year(org, year - 1, label, counts, added.get(year - 1, {}))
     figures = _year(org, year, label, counts, added.get(year, {}))
     return AnnualReport.model_construct(**dict(figures), previous_year=previous)
@@ -113,13 +115,14 @@ def annual_decade(
     same roster count, and the admissions and exits from one narrow scan (``_flows``)."""
     models.fresh()
     path = models.org_path(org)
+    tallied = answers(models.store, path, moment)
     first = min(year - span + 1, year - 1)
     ends = [year_end(y) for y in range(first - 1, year + 1)]
-    counts = models.roster_counts(path, ends, moment, details=(ends[-2], ends[-1]))
-    added = _event_figures(models, path, year - 1, year, moment)
+    counts = models.roster_counts(path, ends, moment, details=(ends[-2], ends[-1]), tallied=tallied)
+    added = _event_figures(models, path, year - 1, year, moment, tallied)
     previous = _year(org, year - 1, label, counts, added.get(year - 1, {}))
     figures = _year(org, year, label, counts, added.get(year, {}))
-    flows = _flows(models, path, year - span + 1, year, moment)
+    flows = _flows(models, path, year - span + 1, year, moment, tallied)
     return AnnualReport.model_construct(**dict(figures), previous_year=previous), [
         YearFlow(y, counts.members[year_end(y)], *flows.get(y, (0, 0)))
         for y in range(year - span + 1, year + 1)
@@ -127,14 +130,14 @@ def annual_decade(
 
 
 def _flows(
-    models: ReadModels, path: str, first: int, last: int, moment: str
+    models: ReadModels, path: str, first: int, last: int, moment: str, tallied: bool
 ) -> dict[int, tuple[int, int]]:
     """Admissions and exits of each year, counted as ``contributions`` counts them (an
     admission when it placed the member inside the subtree, an exit when the member was inside
     before it), from the index alone: a tenth of the cost of the full grouping over a decade.
     ``tests/projections/test_dashboard_queries.py`` checks them against the annual reports.
-    When the tallies answer (``tallies.answers``), from them."""
-    if answers(models.store, path, moment):
+    When the tallies answer (``tallied``: ``tallies.answers`` said so), from them."""
+    if tallied:
         return {
             y: (added.get("admitted", 0), sum(added.get(name, 0) for name in EXITS))
             for y, added in event_figures(models.store, path, first, last, moment).items()
@@ -157,12 +160,12 @@ def _flows(
 
 
 def _event_figures(
-    models: ReadModels, path: str, first: int, last: int, moment: str, *, tallied: bool = True
+    models: ReadModels, path: str, first: int, last: int, moment: str, tallied: bool
 ) -> dict[int, dict[str, int]]:
     """What the counted facts of each year add to each figure: from the tallies when they
-    answer (``tallies.answers``); otherwise the facts grouped in SQL (one row per kind of
-    contribution), each group counted by ``contributions``."""
-    if tallied and answers(models.store, path, moment):
+    answer (``tallied``: ``tallies.answers`` said so); otherwise the facts grouped in SQL (one
+    row per kind of contribution), each group counted by ``contributions``."""
+    if tallied:
         return event_figures(models.store, path, first, last, moment)
     added: dict[int, dict[str, int]] = {}
     for year, groups in _event_groups(models, path, first, last, moment).items():
