@@ -29,8 +29,9 @@ def main() -> None:
     parser.add_argument("--committee", default="hp.d05")
     parser.add_argument("--year", type=int, default=2021)
     parser.add_argument(
-        "--known-at", default="2022-01-15", help="the earlier knowledge time (UTC, ISO)"
-    )
+        "--known-at", default="2022-01-15", type=_moment,
+        help="the earlier knowledge time (UTC, ISO)",
+    )  # fmt: skip
     parser.add_argument("--repeat", type=int, default=5, help="runs of each query (median)")
     args = parser.parse_args()
     with opened(args.db) as (_, models):
@@ -41,7 +42,7 @@ def main() -> None:
         def annual(org: str, moment: str, *, tallied: bool = True) -> Callable[[], Any]:
             return fresh(lambda: annual_report(models, org, args.year, moment, "", tallied=tallied))
 
-        then = utc_text(datetime.fromisoformat(args.known_at).replace(tzinfo=UTC))
+        then = utc_text(args.known_at)
         for org in (args.city, args.committee):
             for moment in (EVERYTHING, then):
                 tallied, rows = annual(org, moment)(), annual(org, moment, tallied=False)()
@@ -56,7 +57,7 @@ def main() -> None:
         for org in (args.city, args.committee):
             queries = {
                 "annual, known now (tallies)": annual(org, EVERYTHING),
-                f"annual, known at {args.known_at}": annual(org, then),
+                f"annual, known at {args.known_at:%Y-%m-%d}": annual(org, then),
                 "annual, counted from the rows": annual(org, EVERYTHING, tallied=False),
                 "quality": fresh(
                     lambda org=org: models.quality(
@@ -70,6 +71,15 @@ def main() -> None:
             for name, run in queries.items():
                 took = median_seconds(run, args.repeat)
                 print(f"{org + ': ' + name:<46} {took * 1000:8.2f} {took / scan:8.3f}")
+
+
+def _moment(text: str) -> datetime:
+    """An ISO date or date-time, in UTC unless it says otherwise (argparse's type)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date or date-time: {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 if __name__ == "__main__":
